@@ -1,0 +1,198 @@
+/*
+ * listen.c: the listening socket.  The daemon holds a lock next to the
+ * socket for its whole life, so that a second daemon, or one started by
+ * several commands at once, knows at once that the bus is taken.
+ */
+
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <bsd/unistd.h>
+
+#include "cxbusd.h"
+
+static int	 listen_fd = -1;
+static int	 lock_fd = -1;
+static char	 listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static char	 lock_path[sizeof(listen_path) + 8];
+static int	 listen_owned;	/* we made the socket file: remove it */
+
+static void	 listen_accept(int, int, void *);
+
+/*
+ * Take the lock, clear a stale socket and listen on PATH.  On failure
+ * returns -1 with a message in ERR; *RUNNING is set when another daemon
+ * holds the bus.
+ */
+int
+listen_open(const char *path, int *running)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	mode_t			 mask;
+	int			 fd;
+
+	*running = 0;
+	strlcpy(listen_path, path, sizeof(listen_path));
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (lock_fd == -1) {
+		log_warn("%s", lock_path);
+		return (-1);
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			*running = 1;
+		else
+			log_warn("%s", lock_path);
+		close(lock_fd);
+		lock_fd = -1;
+		return (-1);
+	}
+
+	/* Holding the lock, any socket file left is a dead daemon's. */
+	if (unlink(path) == -1 && errno != ENOENT) {
+		log_warn("%s", path);
+		return (-1);
+	}
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("socket");
+		return (-1);
+	}
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	mask = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(mask);
+		log_warn("%s", path);
+		close(fd);
+		return (-1);
+	}
+	umask(mask);
+	listen_owned = 1;
+	if (listen(fd, 512) == -1) {
+		log_warn("listen");
+		close(fd);
+		return (-1);
+	}
+	listen_fd = fd;
+	return (0);
+}
+
+/*
+ * Take a socket handed over by systemd (LISTEN_FDS, LISTEN_PID).  Returns
+ * 1 when one was taken, 0 when none was offered.
+ */
+int
+listen_adopt(void)
+{
+	const char	*fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	int		 flags;
+
+	if (fds == NULL || pid == NULL || atoi(fds) < 1 ||
+	    atol(pid) != (long)getpid())
+		return (0);
+	listen_fd = 3;
+	flags = fcntl(listen_fd, F_GETFL);
+	if (flags == -1)
+		fatal("LISTEN_FDS");
+	fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
+	fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	return (1);
+}
+
+/* Begin accepting (or, with 0, stop: when descriptors run out). */
+void
+listen_start(int on)
+{
+	loop_set(listen_fd, on ? EV_READ : 0, listen_accept, NULL);
+}
+
+/*
+ * Accept what is waiting.  Peers of another user are refused: the socket
+ * mode already keeps them out, this holds even if someone loosens it.
+ */
+static void
+listen_accept(int fd, int events, void *arg)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 client, i;
+
+	for (i = 0; i < 64; i++) {
+		client = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (client == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				listen_pause(1);
+				return;
+			}
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("accept");
+			return;
+		}
+		if (getpeereid(client, &uid, &gid) == -1) {
+			log_warn("getpeereid");
+			close(client);
+			continue;
+		}
+		if (uid != 0 && uid != geteuid()) {
+			log_warnx("refused a client of uid %ld",
+			    (long)uid);
+			close(client);
+			continue;
+		}
+		peer_accept(client, uid, 0);
+	}
+}
+
+/*
+ * Out of descriptors: stop accepting, or with 0 start again.  Warned once
+ * each way so that the log shows when and for how long.
+ */
+void
+listen_pause(int paused)
+{
+	static int	 is_paused;
+
+	if (paused == is_paused || listen_fd == -1)
+		return;
+	is_paused = paused;
+	if (paused)
+		log_warnx("out of file descriptors: not accepting");
+	else
+		log_warnx("file descriptors free again: accepting");
+	listen_start(!paused);
+}
+
+/* Close the socket and remove its file and the lock. */
+void
+listen_close(void)
+{
+	if (listen_fd != -1) {
+		loop_del(listen_fd);
+		close(listen_fd);
+		listen_fd = -1;
+	}
+	if (listen_owned)
+		unlink(listen_path);
+	if (lock_fd != -1) {
+		unlink(lock_path);
+		close(lock_fd);
+		lock_fd = -1;
+	}
+}

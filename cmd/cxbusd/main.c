@@ -1,0 +1,221 @@
+/*
+ * cxbusd: the cxbus daemon.  One per user and socket, single-threaded:
+ * it accepts local clients of the same user, speaks the pub/sub subset of
+ * the Redis protocol, and hands every published message to the
+ * subscribers of its topic.
+ */
+
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/stdlib.h>
+
+#include "cxbusd.h"
+
+struct options	 opt = {
+	.max_message = CX_MAX_MESSAGE,
+	.queue_limit = 8 * 1024 * 1024,
+	.stall_timeout = 10,
+};
+struct stats	 stats;
+
+static void	 usage(void) __attribute__((noreturn));
+static void	 daemon_signal(int, int, void *);
+static void	 daemon_detach(void);
+static void	 daemon_after(void);
+static void	 daemon_tick(void);
+
+/* Print the usage line and exit 2. */
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: cxbusd [-fv] [-S socket] [--max-message bytes] "
+	    "[--queue-limit bytes]\n"
+	    "              [--stall-timeout seconds]\n");
+	exit(2);
+}
+
+/* A number option in [MIN, MAX], or a usage error naming the option. */
+static long long
+number_arg(const char *name, const char *arg, long long min, long long max)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(arg, min, max, &errstr);
+	if (errstr != NULL) {
+		fprintf(stderr, "cxbusd: --%s %s: %s (from %lld to %lld)\n",
+		    name, arg, errstr, min, max);
+		exit(2);
+	}
+	return (n);
+}
+
+/* SIGTERM and SIGINT arrive here through a signalfd: stop the loop. */
+static void
+daemon_signal(int fd, int events, void *arg)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u: exiting", si.ssi_signo);
+		loop_stop();
+	}
+}
+
+/*
+ * Go to the background once the socket listens: the parent exits 0 only
+ * then, so whoever started us can connect as soon as it returns.
+ */
+static void
+daemon_detach(void)
+{
+	int	 fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir");
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		fatal("/dev/null");
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	log_init(0, opt.verbose);
+}
+
+/* After each round of events: write what gathered, free the closed. */
+static void
+daemon_after(void)
+{
+	peer_flush_all();
+	peer_reap();
+}
+
+/* Once a second. */
+static void
+daemon_tick(void)
+{
+	peer_tick();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "max-message", required_argument, NULL, 'm' },
+		{ "queue-limit", required_argument, NULL, 'q' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "stall-timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char		 path[PATH_MAX], err[PATH_MAX + 128];
+	const char	*given = NULL;
+	sigset_t	 sigs;
+	int		 ch, sfd, is_default, running, adopted;
+
+	while ((ch = getopt_long(argc, argv, "fhS:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			opt.foreground = 1;
+			break;
+		case 'h':
+			printf("usage: cxbusd [-fv] [-S socket] "
+			    "[--max-message bytes] [--queue-limit bytes]\n"
+			    "              [--stall-timeout seconds]\n");
+			exit(0);
+		case 'm':
+			opt.max_message = number_arg("max-message", optarg,
+			    1, 512LL * 1024 * 1024);
+			break;
+		case 'q':
+			opt.queue_limit = number_arg("queue-limit", optarg,
+			    64 * 1024, 1LL << 40);
+			break;
+		case 'S':
+			given = optarg;
+			break;
+		case 't':
+			opt.stall_timeout = number_arg("stall-timeout",
+			    optarg, 1, 86400);
+			break;
+		case 'v':
+			opt.verbose = 1;
+			break;
+		case 'V':
+			printf("cxbusd %s\n", CXBUS_VERSION);
+			exit(0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(1, opt.verbose);
+
+	/* Where: the same rules as every cxbus command. */
+	if (sockpath_resolve(given, path, sizeof(path), &is_default, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (is_default && sockpath_check_dir(path, 1, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	opt.socket = path;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+
+	adopted = listen_adopt();
+	if (!adopted && listen_open(path, &running) == -1) {
+		if (running)
+			fatalx("%s: already running", path);
+		exit(1);
+	}
+	if (!opt.foreground && !adopted)
+		daemon_detach();
+
+	loop_init();
+	sigdelset(&sigs, SIGHUP);
+	if ((sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	loop_set(sfd, EV_READ, daemon_signal, NULL);
+	listen_start(1);
+	stats.started = time(NULL);
+	log_info("listening on %s", path);
+
+	loop_run(daemon_after, daemon_tick);
+
+	while (!TAILQ_EMPTY(&all_peers))
+		peer_close(TAILQ_FIRST(&all_peers));
+	peer_reap();
+	listen_close();
+	return (0);
+}
