@@ -15,7 +15,7 @@ CFLAGS ?=	-O2 -g
 CFLAGS +=	-std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 		-Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		-fvisibility=hidden -fPIC -Ilib
-LDLIBS +=	-lbsd
+LDLIBS +=	-lbsd -lm
 
 # Debian packages the build, the tests and the demo need.
 DEPS =		build-essential pkg-config libbsd-dev libcmocka-dev bats \

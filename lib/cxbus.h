@@ -26,6 +26,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
 #define CXBUS_VERSION		"0.1.0"
 
 /* Flags for cxbus_open(). */
@@ -84,8 +86,12 @@ const char	*cxbus_error(struct cxbus *);
 /* The socket path or URL this connection went to. */
 const char	*cxbus_address(struct cxbus *);
 
-/* 1 when the other end is cxbusd, 0 when it is another Redis server. */
-int		 cxbus_is_native(struct cxbus *);
+/*
+ * The largest payload the bus takes, in bytes, asked of it once (a round
+ * trip on first use); 0 when it does not say.  Once known, cxbus_publish
+ * refuses a larger message itself, and the connection stays usable.
+ */
+long long	 cxbus_max_message(struct cxbus *);
 
 /*
  * Queue one message.  Messages are pipelined: this writes only when enough
@@ -94,6 +100,14 @@ int		 cxbus_is_native(struct cxbus *);
  */
 int		 cxbus_publish(struct cxbus *, const char *topic,
 		    const void *payload, size_t len);
+
+/*
+ * Write everything queued without waiting for the bus to answer; answers
+ * that have already come are taken.  A program that publishes as input
+ * arrives calls this whenever its input runs dry, so that nothing waits
+ * in the buffer for more to gather.
+ */
+int		 cxbus_send(struct cxbus *);
 
 /*
  * Send what is queued and wait until the bus has answered every request,
@@ -143,6 +157,8 @@ int		 cxbus_ping(struct cxbus *, int timeout_ms);
 int		 cxbus_call(struct cxbus *, int argc, const char **argv,
 		    const size_t *lens, struct cxbus_reply **reply);
 void		 cxbus_reply_free(struct cxbus_reply *);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,221 @@
+/*
+ * cmd-sub.c: cxbus sub, from topics and patterns to standard output.
+ *
+ * Output gathers in a buffer only while messages of one read from the bus
+ * are being formatted, and is written before the command waits again: a
+ * pipe reader sees each message at once, and a fast stream still leaves
+ * in large writes.
+ */
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum sub_format {
+	FORMAT_PAYLOAD,
+	FORMAT_VERBOSE,
+	FORMAT_JSON
+};
+
+struct sub_state {
+	enum sub_format		 format;
+	char			 end;		/* '\n' or '\0' */
+	long long		 count;		/* 0: no limit */
+	long long		 seen;
+	struct buf		 out;
+};
+
+/* Add bytes to the output; running out of memory ends the command. */
+static void
+sub_add(struct sub_state *st, const void *data, size_t len)
+{
+	if (buf_add(&st->out, data, len) == -1) {
+		perror("cxbus: sub");
+		exit(EXIT_BUS);
+	}
+}
+
+/* One message as a JSON object. */
+static void
+sub_json(struct sub_state *st, const struct cxbus_msg *m)
+{
+	struct timespec	 ts;
+	char		 when[64];
+	int		 n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (out_json_field(&st->out, "{\"topic", m->topic, m->topic_len) ==
+	    -1 || out_json_field(&st->out, ",\"payload", m->payload,
+	    m->payload_len) == -1 || (m->pattern != NULL &&
+	    out_json_field(&st->out, ",\"pattern", m->pattern,
+	    m->pattern_len) == -1)) {
+		perror("cxbus: sub");
+		exit(EXIT_BUS);
+	}
+	n = snprintf(when, sizeof(when), ",\"time\":%lld.%03ld}",
+	    (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+	sub_add(st, when, n);
+}
+
+/* The callback: format one message, unless the count is reached. */
+static void
+sub_message(struct cxbus *c, const struct cxbus_msg *m, void *arg)
+{
+	struct sub_state	*st = arg;
+
+	if (st->count > 0 && st->seen >= st->count)
+		return;
+	st->seen++;
+	switch (st->format) {
+	case FORMAT_VERBOSE:
+		sub_add(st, m->topic, m->topic_len);
+		sub_add(st, " ", 1);
+		/* FALLTHROUGH */
+	case FORMAT_PAYLOAD:
+		sub_add(st, m->payload, m->payload_len);
+		break;
+	case FORMAT_JSON:
+		sub_json(st, m);
+		break;
+	}
+	sub_add(st, &st->end, 1);
+}
+
+/*
+ * Write what gathered.  When the reader has gone, end quietly with 0, as
+ * a filter whose output is closed should.
+ */
+static void
+sub_flush(struct sub_state *st)
+{
+	if (out_write(STDOUT_FILENO, &st->out) == -1) {
+		if (errno == EPIPE)
+			exit(EXIT_OK);
+		perror("cxbus: sub: standard output");
+		exit(EXIT_BUS);
+	}
+}
+
+/* Milliseconds until DEADLINE (in seconds on the monotonic clock). */
+static int
+sub_left(double deadline)
+{
+	struct timespec	 ts;
+	double		 left;
+
+	if (deadline < 0)
+		return (-1);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	left = deadline - (ts.tv_sec + ts.tv_nsec / 1e9);
+	return (left <= 0 ? 0 : (int)ceil(left * 1000));
+}
+
+/*
+ * Wait for messages and print them until the count is reached, the time
+ * runs out, or the reader of our output goes away.  Standard output is
+ * polled too, for no events: a pipe whose reader closed reports an error
+ * even while no message comes to be written.
+ */
+static int
+sub_loop(struct cxbus *c, struct sub_state *st, double deadline)
+{
+	struct pollfd	 pfd[2];
+	int		 n;
+
+	for (;;) {
+		sub_flush(st);
+		if (st->count > 0 && st->seen >= st->count)
+			return (EXIT_OK);
+
+		pfd[0].fd = cxbus_fd(c);
+		pfd[0].events = cxbus_events(c);
+		pfd[1].fd = STDOUT_FILENO;
+		pfd[1].events = 0;
+		n = poll(pfd, 2, sub_left(deadline));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			perror("cxbus: sub: poll");
+			return (EXIT_BUS);
+		}
+		if (n == 0)
+			return (EXIT_TIMEOUT);
+		if (pfd[1].revents & (POLLERR | POLLHUP))
+			return (EXIT_OK);
+		if (pfd[0].revents != 0 && cxbus_dispatch(c, 0) == -1)
+			cli_bus_error(c, "sub");
+	}
+}
+
+int
+cmd_sub(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "count", required_argument, NULL, 'n' },
+		{ "fixed", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 2000 },
+		{ "null", no_argument, NULL, '0' },
+		{ "timeout", required_argument, NULL, 'W' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sub_state	 st = { .format = FORMAT_PAYLOAD, .end = '\n' };
+	struct cxbus		*c;
+	struct timespec		 ts;
+	double			 timeout = -1, deadline = -1;
+	int			 ch, i, flags = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "0Fn:vW:" COMMON_SHORTOPTS,
+	    longopts, NULL)) != -1) {
+		if (cli_common_option(ch, optarg, argv[optind - 1]))
+			continue;
+		switch (ch) {
+		case '0':
+			st.end = '\0';
+			break;
+		case 'F':
+			flags |= CXBUS_FIXED;
+			break;
+		case 'n':
+			st.count = cli_count("sub", "-n", optarg);
+			break;
+		case 'v':
+			st.format = FORMAT_VERBOSE;
+			break;
+		case 'W':
+			timeout = cli_seconds("sub", "-W", optarg);
+			break;
+		case 2000:
+			st.format = FORMAT_JSON;
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		cli_usage("sub: no topic or pattern given");
+
+	if (timeout >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		deadline = ts.tv_sec + ts.tv_nsec / 1e9 + timeout;
+	}
+	buf_init(&st.out);
+	c = cli_connect("sub", 1);
+	for (i = 0; i < argc; i++)
+		if (cxbus_subscribe(c, argv[i], flags, sub_message, &st) == -1)
+			cli_bus_error(c, "sub");
+
+	rc = sub_loop(c, &st, deadline);
+	sub_flush(&st);
+	buf_free(&st.out);
+	cxbus_close(c);
+	return (rc);
+}

@@ -1,0 +1,998 @@
+/*
+ * client.c: libcxbus, the client side of the bus.
+ *
+ * A connection keeps one output buffer, into which requests are encoded
+ * and from which they leave in large writes, and one input buffer, from
+ * which replies and messages are parsed in order.  Every request waits
+ * for exactly one reply (or one confirmation per name, for subscribe
+ * commands), so a ring of what is owed tells each reply what it answers;
+ * messages are told apart by their shape.
+ */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "cxbus.h"
+#include "cxbus-int.h"
+
+/* How long a command waits for a daemon it started to listen. */
+#define CLIENT_START_WAIT_MS	5000
+
+/* What a reply that is still owed will answer. */
+enum pending {
+	PEND_PUBLISH,
+	PEND_SUBSCRIBE,
+	PEND_UNSUBSCRIBE,
+	PEND_PING,
+	PEND_CALL,
+	PEND_AUTH,
+	PEND_LIMIT
+};
+
+/* One subscription and its callback. */
+struct sub {
+	char		*name;
+	size_t		 len;
+	int		 glob;
+	cxbus_cb	*cb;
+	void		*arg;
+};
+
+struct cxbus {
+	int			 fd;
+	int			 failed;
+	char			 error[512];
+	char			 address[PATH_MAX];
+
+	struct buf		 out;
+	struct buf		 in;
+	struct resp_reply	 reply;
+
+	unsigned char		*pend;	/* ring of enum pending */
+	size_t			 pend_head;
+	size_t			 pend_len;
+	size_t			 pend_cap;
+	size_t			 confirms;	/* subscribe replies owed */
+
+	unsigned long long	 queued;	/* messages published */
+	unsigned long long	 acked;		/* ... and answered */
+	unsigned long long	 receivers;
+	int			 refused;	/* the bus refused one */
+
+	struct sub		*subs;
+	size_t			 nsubs;
+	int			 dispatched;
+
+	struct cxbus_reply	*call_reply;
+	int			 call_done;
+	long long		 max_message;	/* -1 unknown, 0 none */
+	int			 limit_asked;
+};
+
+static int	 client_fail(struct cxbus *, const char *, ...)
+		     __attribute__((format(printf, 2, 3)));
+
+/* Mark the connection failed with a message; returns -1. */
+static int
+client_fail(struct cxbus *c, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof(c->error), fmt, ap);
+	va_end(ap);
+	c->failed = 1;
+	return (-1);
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long
+client_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+}
+
+/* Milliseconds left until DEADLINE (-1: none), for poll. */
+static int
+client_left(long long deadline)
+{
+	long long	 left;
+
+	if (deadline < 0)
+		return (-1);
+	left = deadline - client_now();
+	return (left < 0 ? 0 : (int)left);
+}
+
+/* Connect to the Unix socket PATH; returns the descriptor or -1. */
+static int
+client_connect_unix(const char *path)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	int			 fd, saved;
+
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * Connect to the bus at PATH, starting a daemon when nothing listens
+ * there and AUTOSTART allows it.
+ */
+static int
+client_open_unix(struct cxbus *c, const char *path, int autostart)
+{
+	char		 err[512] = "";
+	long long	 deadline;
+	int		 fd, saved;
+
+	strlcpy(c->address, path, sizeof(c->address));
+	if (sockpath_fits(path, err, sizeof(err)) == -1)
+		return (client_fail(c, "%s", err));
+	if ((fd = client_connect_unix(path)) != -1)
+		return (fd);
+	saved = errno;
+	if (!autostart || (saved != ENOENT && saved != ECONNREFUSED))
+		return (client_fail(c, "no bus at %s: %s", path,
+		    strerror(saved)));
+
+	/*
+	 * Even when our daemon lost the race for the lock, another one is
+	 * starting: keep trying to connect for a while.
+	 */
+	autostart_daemon(path, err, sizeof(err));
+	deadline = client_now() + CLIENT_START_WAIT_MS;
+	for (int delay = 1; client_now() < deadline; delay *= 2) {
+		if ((fd = client_connect_unix(path)) != -1)
+			return (fd);
+		saved = errno;
+		usleep((delay > 100 ? 100 : delay) * 1000);
+	}
+	if (*err != '\0')
+		return (client_fail(c, "could not start a bus at %s: %s",
+		    path, err));
+	return (client_fail(c, "no bus at %s: %s", path, strerror(saved)));
+}
+
+/*
+ * Connect to a redis://[[USER]:PASSWORD@]HOST[:PORT] URL.  A password is
+ * sent with AUTH and checked before this returns.
+ */
+static int
+client_open_url(struct cxbus *c, const char *url, char *password,
+    size_t pwlen, char *user, size_t userlen)
+{
+	struct addrinfo	 hints = { 0 }, *res, *ai;
+	char		 host[256], port[16] = "6379", *at, *colon;
+	const char	*rest;
+	int		 fd = -1, rc, one = 1;
+
+	strlcpy(c->address, url, sizeof(c->address));
+	if (strncmp(url, "redis://", 8) != 0)
+		return (client_fail(c, "%s: not a redis:// URL", url));
+	rest = url + 8;
+	if ((at = strrchr(rest, '@')) != NULL) {
+		size_t	 n = at - rest;
+		char	 cred[512];
+
+		if (n >= sizeof(cred))
+			return (client_fail(c, "%s: credentials too long",
+			    url));
+		memcpy(cred, rest, n);
+		cred[n] = '\0';
+		if ((colon = strchr(cred, ':')) != NULL) {
+			*colon = '\0';
+			strlcpy(user, cred, userlen);
+			strlcpy(password, colon + 1, pwlen);
+		} else
+			strlcpy(password, cred, pwlen);
+		rest = at + 1;
+	}
+	strlcpy(host, rest, sizeof(host));
+	host[strcspn(host, "/")] = '\0';
+	if (host[0] == '[') {
+		char	*close_br = strchr(host, ']');
+
+		if (close_br == NULL)
+			return (client_fail(c, "%s: bad address", url));
+		*close_br = '\0';
+		if (close_br[1] == ':')
+			strlcpy(port, close_br + 2, sizeof(port));
+		memmove(host, host + 1, strlen(host));
+	} else if ((colon = strrchr(host, ':')) != NULL) {
+		*colon = '\0';
+		strlcpy(port, colon + 1, sizeof(port));
+	}
+	if (*host == '\0')
+		strlcpy(host, "127.0.0.1", sizeof(host));
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
+		return (client_fail(c, "%s: %s", url, gai_strerror(rc)));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		return (client_fail(c, "no bus at %s: %s", url,
+		    strerror(errno)));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return (fd);
+}
+
+/* Owe one more reply of kind K. */
+static int
+client_owe(struct cxbus *c, enum pending k)
+{
+	unsigned char	*p;
+	size_t		 i, n;
+
+	if (c->pend_len == c->pend_cap) {
+		n = c->pend_cap ? c->pend_cap * 2 : 64;
+		if ((p = malloc(n)) == NULL)
+			return (client_fail(c, "out of memory"));
+		for (i = 0; i < c->pend_len; i++)
+			p[i] = c->pend[(c->pend_head + i) % c->pend_cap];
+		free(c->pend);
+		c->pend = p;
+		c->pend_head = 0;
+		c->pend_cap = n;
+	}
+	c->pend[(c->pend_head + c->pend_len) % c->pend_cap] = k;
+	c->pend_len++;
+	return (0);
+}
+
+/* Encode a command into the output buffer and owe its reply. */
+static int
+client_send(struct cxbus *c, enum pending k, int argc, const char **argv,
+    const size_t *lens)
+{
+	if (c->failed)
+		return (-1);
+	if (resp_add_command(&c->out, argc, argv, lens) == -1)
+		return (client_fail(c, "out of memory"));
+	return (client_owe(c, k));
+}
+
+/* Turn reply tokens from index *I into a cxbus_reply tree. */
+static struct cxbus_reply *
+client_tree(const struct resp_reply *rr, size_t *i)
+{
+	const struct resp_token	*t = &rr->tok[(*i)++];
+	struct cxbus_reply	*r;
+	long long		 k;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	switch (t->type) {
+	case '-':
+	case '+':
+	case '$':
+		r->type = t->type == '-' ? CXBUS_REPLY_ERROR :
+		    CXBUS_REPLY_STRING;
+		if ((r->str = malloc(t->len + 1)) == NULL)
+			goto fail;
+		memcpy(r->str, t->s, t->len);
+		r->str[t->len] = '\0';
+		r->len = t->len;
+		break;
+	case ':':
+		r->type = CXBUS_REPLY_INTEGER;
+		r->integer = t->n;
+		break;
+	case '*':
+	case '>':
+	case '%':
+	case '~':
+		r->type = CXBUS_REPLY_ARRAY;
+		r->element = calloc(t->n ? t->n : 1, sizeof(*r->element));
+		if (r->element == NULL)
+			goto fail;
+		for (k = 0; k < t->n; k++) {
+			if ((r->element[k] = client_tree(rr, i)) == NULL)
+				goto fail;
+			r->elements++;
+		}
+		break;
+	default:
+		r->type = CXBUS_REPLY_NIL;
+		break;
+	}
+	return (r);
+fail:
+	cxbus_reply_free(r);
+	return (NULL);
+}
+
+/* Free a reply tree. */
+void
+cxbus_reply_free(struct cxbus_reply *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->elements; i++)
+		cxbus_reply_free(r->element[i]);
+	free(r->element);
+	free(r->str);
+	free(r);
+}
+
+/* Whether token T is the string S. */
+static int
+client_is(const struct resp_token *t, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return ((t->type == '$' || t->type == '+') && t->len == n &&
+	    memcmp(t->s, s, n) == 0);
+}
+
+/* Call the callbacks of every subscription that MSG answers. */
+static void
+client_deliver(struct cxbus *c, const struct cxbus_msg *msg)
+{
+	const char	*name = msg->pattern ? msg->pattern : msg->topic;
+	size_t		 len = msg->pattern ? msg->pattern_len :
+			    msg->topic_len, i;
+	int		 glob = msg->pattern != NULL;
+
+	for (i = 0; i < c->nsubs; i++) {
+		if (c->subs[i].glob != glob || c->subs[i].len != len ||
+		    memcmp(c->subs[i].name, name, len) != 0)
+			continue;
+		c->subs[i].cb(c, msg, c->subs[i].arg);
+		c->dispatched++;
+		/* The callback may have unsubscribed: the list moved. */
+		break;
+	}
+}
+
+/* One subscribe or unsubscribe confirmation came: it answers the head. */
+static void
+client_confirm(struct cxbus *c)
+{
+	enum pending	 k;
+
+	if (c->confirms > 0)
+		c->confirms--;
+	if (c->pend_len == 0)
+		return;
+	k = c->pend[c->pend_head];
+	if (k != PEND_SUBSCRIBE && k != PEND_UNSUBSCRIBE)
+		return;
+	c->pend_head = (c->pend_head + 1) % c->pend_cap;
+	c->pend_len--;
+}
+
+/*
+ * If the reply is a message or a subscription confirmation, handle it and
+ * return 1.  In RESP2 such arrays could also be an ordinary reply, so
+ * they count only while something is subscribed or a confirmation is
+ * owed; in RESP3 they are pushes and never ambiguous.
+ */
+static int
+client_push(struct cxbus *c, const struct resp_reply *rr)
+{
+	const struct resp_token	*t = rr->tok;
+	struct cxbus_msg	 msg = { 0 };
+
+	if (t[0].type != '>' && (t[0].type != '*' ||
+	    (c->nsubs == 0 && c->confirms == 0)))
+		return (0);
+	if (t[0].n == 3 && client_is(&t[1], "message")) {
+		msg.topic = t[2].s, msg.topic_len = t[2].len;
+		msg.payload = t[3].s, msg.payload_len = t[3].len;
+		client_deliver(c, &msg);
+		return (1);
+	}
+	if (t[0].n == 4 && client_is(&t[1], "pmessage")) {
+		msg.pattern = t[2].s, msg.pattern_len = t[2].len;
+		msg.topic = t[3].s, msg.topic_len = t[3].len;
+		msg.payload = t[4].s, msg.payload_len = t[4].len;
+		client_deliver(c, &msg);
+		return (1);
+	}
+	if (t[0].n == 3 && (client_is(&t[1], "subscribe") ||
+	    client_is(&t[1], "psubscribe") || client_is(&t[1], "unsubscribe") ||
+	    client_is(&t[1], "punsubscribe"))) {
+		client_confirm(c);
+		return (1);
+	}
+	return (0);
+}
+
+/* Record the answer to one publish. */
+static void
+client_published(struct cxbus *c, const struct resp_token *t)
+{
+	unsigned long long	 n = ++c->acked;
+
+	if (t->type == ':') {
+		c->receivers += t->n;
+		return;
+	}
+	if (t->type == '-' && !c->refused) {
+		c->refused = 1;
+		snprintf(c->error, sizeof(c->error),
+		    "the bus refused message %llu: %.*s", n, (int)t->len,
+		    t->s);
+	}
+}
+
+/* Handle one whole reply or message. */
+static int
+client_handle(struct cxbus *c, const struct resp_reply *rr)
+{
+	const struct resp_token	*t = rr->tok;
+	enum pending		 k;
+	size_t			 i = 0;
+
+	if (client_push(c, rr))
+		return (0);
+	if (c->pend_len == 0)
+		return (client_fail(c, "%s: unexpected reply from the bus",
+		    c->address));
+	k = c->pend[c->pend_head];
+	c->pend_head = (c->pend_head + 1) % c->pend_cap;
+	c->pend_len--;
+
+	switch (k) {
+	case PEND_PUBLISH:
+		client_published(c, t);
+		break;
+	case PEND_CALL:
+		c->call_reply = client_tree(rr, &i);
+		c->call_done = 1;
+		break;
+	case PEND_AUTH:
+		if (t->type == '-')
+			return (client_fail(c, "%s: %.*s", c->address,
+			    (int)t->len, t->s));
+		break;
+	case PEND_LIMIT:
+		c->max_message = 0;
+		if ((t->type == '*' || t->type == '%') && t->n == 2 &&
+		    t[2].type == '$')
+			c->max_message = strtoll(t[2].s, NULL, 10);
+		break;
+	case PEND_SUBSCRIBE:
+	case PEND_UNSUBSCRIBE:
+		/* A confirmation would have been taken above. */
+		if (t->type == '-')
+			return (client_fail(c, "%s: %.*s", c->address,
+			    (int)t->len, t->s));
+		if (c->confirms > 0)
+			c->confirms--;
+		break;
+	case PEND_PING:
+		if (t->type == '-')
+			return (client_fail(c, "%s: %.*s", c->address,
+			    (int)t->len, t->s));
+		break;
+	}
+	return (0);
+}
+
+/* Parse and handle everything whole in the input buffer. */
+static int
+client_process(struct cxbus *c)
+{
+	const char	*err;
+	size_t		 used;
+	int		 r;
+
+	while (!c->failed && buf_used(&c->in) > 0) {
+		r = resp_parse_reply(buf_head(&c->in), buf_used(&c->in),
+		    &c->reply, &used, &err);
+		if (r == RESP_MORE)
+			break;
+		if (r == RESP_ERROR)
+			return (client_fail(c, "%s: %s", c->address, err));
+		if (client_handle(c, &c->reply) == -1)
+			return (-1);
+		buf_consume(&c->in, used);
+	}
+	return (c->failed ? -1 : 0);
+}
+
+/* Read once what the socket has; 0 when it had nothing yet. */
+static int
+client_read(struct cxbus *c)
+{
+	ssize_t	 n;
+
+	n = buf_read(&c->in, c->fd, CX_IO_CHUNK);
+	if (n == 0)
+		return (client_fail(c, "%s: the bus closed the connection",
+		    c->address));
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return (0);
+		return (client_fail(c, "%s: %s", c->address,
+		    strerror(errno)));
+	}
+	return (client_process(c));
+}
+
+/* Write what the socket takes of the output buffer. */
+static int
+client_write(struct cxbus *c)
+{
+	ssize_t	 n;
+
+	while (buf_used(&c->out) > 0) {
+		n = buf_write(&c->out, c->fd);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return (0);
+			return (client_fail(c, "%s: %s", c->address,
+			    strerror(errno)));
+		}
+	}
+	if (c->out.cap > 4 * CX_IO_CHUNK)
+		buf_free(&c->out);
+	return (0);
+}
+
+/*
+ * Do input and output until DONE(c) holds or DEADLINE passes.  Returns 1
+ * when done, 0 on time out, -1 on failure.
+ */
+static int
+client_wait(struct cxbus *c, int (*done)(struct cxbus *), long long deadline)
+{
+	struct pollfd	 pfd;
+	int		 n;
+
+	for (;;) {
+		if (c->failed)
+			return (-1);
+		if (done(c))
+			return (1);
+		pfd.fd = c->fd;
+		pfd.events = POLLIN | (buf_used(&c->out) > 0 ? POLLOUT : 0);
+		n = poll(&pfd, 1, client_left(deadline));
+		if (n == -1 && errno != EINTR)
+			return (client_fail(c, "poll: %s", strerror(errno)));
+		if (n == 0)
+			return (0);
+		if (n == -1)
+			continue;
+		if ((pfd.revents & POLLOUT) && client_write(c) == -1)
+			return (-1);
+		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    client_read(c) == -1)
+			return (-1);
+	}
+}
+
+/* Conditions for client_wait. */
+static int
+client_all_answered(struct cxbus *c)
+{
+	return (c->pend_len == 0 && buf_used(&c->out) == 0);
+}
+
+static int
+client_confirmed(struct cxbus *c)
+{
+	return (c->confirms == 0);
+}
+
+static int
+client_called(struct cxbus *c)
+{
+	return (c->call_done);
+}
+
+static int
+client_out_low(struct cxbus *c)
+{
+	return (buf_used(&c->out) < CX_IO_CHUNK);
+}
+
+static int
+client_limit_known(struct cxbus *c)
+{
+	return (c->max_message >= 0);
+}
+
+struct cxbus *
+cxbus_open(const char *address, int flags)
+{
+	struct cxbus	*c;
+	const char	*env, *argv[3];
+	char		 path[PATH_MAX], err[512], pw[256] = "", user[256] = "";
+	size_t		 lens[3];
+	int		 autostart, is_default, fd;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	c->fd = -1;
+	c->max_message = -1;
+	buf_init(&c->in);
+	buf_init(&c->out);
+
+	env = getenv("CXBUS_NO_AUTOSTART");
+	autostart = !(flags & CXBUS_NOAUTOSTART) &&
+	    !(env != NULL && *env != '\0' && strcmp(env, "0") != 0);
+	if (address == NULL && (env = getenv("CXBUS_URL")) != NULL &&
+	    *env != '\0')
+		address = env;
+
+	if (address != NULL && strncmp(address, "redis://", 8) == 0)
+		fd = client_open_url(c, address, pw, sizeof(pw), user,
+		    sizeof(user));
+	else if (address != NULL)
+		fd = client_open_unix(c, address, autostart);
+	else if (sockpath_resolve(NULL, path, sizeof(path), &is_default, err,
+	    sizeof(err)) == -1)
+		fd = client_fail(c, "%s", err);
+	else if (is_default && sockpath_check_dir(path, autostart, err,
+	    sizeof(err)) == -1) {
+		strlcpy(c->address, path, sizeof(c->address));
+		fd = client_fail(c, "%s", err);
+	} else
+		fd = client_open_unix(c, path, autostart);
+	if (fd == -1)
+		return (c);
+	c->fd = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		client_fail(c, "fcntl: %s", strerror(errno));
+		return (c);
+	}
+
+	if (*pw != '\0') {
+		argv[0] = "AUTH", lens[0] = 4;
+		argv[1] = *user ? user : pw, lens[1] = strlen(argv[1]);
+		argv[2] = pw, lens[2] = strlen(pw);
+		if (client_send(c, PEND_AUTH, *user ? 3 : 2, argv, lens) == 0)
+			client_wait(c, client_all_answered, client_now() +
+			    CLIENT_START_WAIT_MS);
+		explicit_bzero(pw, sizeof(pw));
+	}
+	return (c);
+}
+
+void
+cxbus_close(struct cxbus *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	if (c->fd != -1)
+		close(c->fd);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	resp_reply_free(&c->reply);
+	for (i = 0; i < c->nsubs; i++)
+		free(c->subs[i].name);
+	free(c->subs);
+	free(c->pend);
+	cxbus_reply_free(c->call_reply);
+	free(c);
+}
+
+const char *
+cxbus_error(struct cxbus *c)
+{
+	if (c->failed || c->refused)
+		return (c->error);
+	return (NULL);
+}
+
+const char *
+cxbus_address(struct cxbus *c)
+{
+	return (c->address);
+}
+
+int
+cxbus_fd(struct cxbus *c)
+{
+	return (c->fd);
+}
+
+int
+cxbus_events(struct cxbus *c)
+{
+	return (POLLIN | (buf_used(&c->out) > 0 ? POLLOUT : 0));
+}
+
+/*
+ * The largest payload the bus takes, asked once: cxbusd and Redis both
+ * answer CONFIG GET proto-max-bulk-len.  0 when the bus would not say.
+ */
+long long
+cxbus_max_message(struct cxbus *c)
+{
+	static const char	*argv[] = { "CONFIG", "GET",
+				    "proto-max-bulk-len" };
+	static const size_t	 lens[] = { 6, 3, 18 };
+
+	if (c->max_message >= 0 || c->failed)
+		return (c->max_message < 0 ? 0 : c->max_message);
+	if (!c->limit_asked) {
+		c->limit_asked = 1;
+		if (client_send(c, PEND_LIMIT, 3, argv, lens) == -1)
+			return (0);
+	}
+	if (client_wait(c, client_limit_known, -1) != 1)
+		return (0);
+	return (c->max_message);
+}
+
+int
+cxbus_publish(struct cxbus *c, const char *topic, const void *payload,
+    size_t len)
+{
+	char	 num1[24], num2[24], *s1, *s2;
+	size_t	 tlen = strlen(topic), k1, k2, need;
+	char	*w;
+
+	if (c->failed)
+		return (-1);
+	if (c->max_message > 0 && (long long)len > c->max_message) {
+		snprintf(c->error, sizeof(c->error), "message %llu is over "
+		    "the bus's limit of %lld bytes", c->queued + 1,
+		    c->max_message);
+		c->refused = 1;
+		return (-1);
+	}
+
+	/* *3 $7 PUBLISH $tlen topic $len payload, in one reservation. */
+	s1 = resp_ulltoa(tlen, num1 + sizeof(num1));
+	k1 = num1 + sizeof(num1) - s1;
+	s2 = resp_ulltoa(len, num2 + sizeof(num2));
+	k2 = num2 + sizeof(num2) - s2;
+	need = 17 + 1 + k1 + 2 + tlen + 2 + 1 + k2 + 2 + len + 2;
+	if (buf_reserve(&c->out, need) == -1)
+		return (client_fail(c, "out of memory"));
+	w = c->out.data + c->out.len;
+	memcpy(w, "*3\r\n$7\r\nPUBLISH\r\n$", 18), w += 18;
+	memcpy(w, s1, k1), w += k1;
+	memcpy(w, "\r\n", 2), w += 2;
+	memcpy(w, topic, tlen), w += tlen;
+	memcpy(w, "\r\n$", 3), w += 3;
+	memcpy(w, s2, k2), w += k2;
+	memcpy(w, "\r\n", 2), w += 2;
+	if (len > 0)
+		memcpy(w, payload, len), w += len;
+	memcpy(w, "\r\n", 2), w += 2;
+	c->out.len = w - c->out.data;
+	c->queued++;
+	if (client_owe(c, PEND_PUBLISH) == -1)
+		return (-1);
+
+	/* Enough gathered: write, and read replies while the socket is full. */
+	if (buf_used(&c->out) >= CX_IO_CHUNK) {
+		if (client_write(c) == -1)
+			return (-1);
+		if (client_read(c) == -1)
+			return (-1);
+		if (buf_used(&c->out) >= 4 * CX_IO_CHUNK &&
+		    client_wait(c, client_out_low, -1) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+cxbus_send(struct cxbus *c)
+{
+	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN | POLLOUT };
+
+	while (!c->failed && buf_used(&c->out) > 0) {
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			return (client_fail(c, "poll: %s", strerror(errno)));
+		if ((pfd.revents & POLLOUT) && client_write(c) == -1)
+			return (-1);
+		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    client_read(c) == -1)
+			return (-1);
+	}
+	if (!c->failed && client_read(c) == -1)
+		return (-1);
+	return (c->failed || c->refused ? -1 : 0);
+}
+
+int
+cxbus_flush(struct cxbus *c, int timeout_ms)
+{
+	long long	 deadline = timeout_ms < 0 ? -1 :
+			    client_now() + timeout_ms;
+	int		 r;
+
+	r = client_wait(c, client_all_answered, deadline);
+	if (r == 0)
+		return (client_fail(c, "%s: no answer in %d ms", c->address,
+		    timeout_ms));
+	if (r == -1 || c->refused)
+		return (-1);
+	return (0);
+}
+
+unsigned long long
+cxbus_published(struct cxbus *c)
+{
+	return (c->receivers);
+}
+
+/* Send a subscribe or unsubscribe command for one name. */
+static int
+client_subscription(struct cxbus *c, const char *cmd, enum pending k,
+    const char *name)
+{
+	const char	*argv[2] = { cmd, name };
+	size_t		 lens[2] = { strlen(cmd), strlen(name) };
+
+	if (client_send(c, k, 2, argv, lens) == -1)
+		return (-1);
+	c->confirms++;
+	if (client_wait(c, client_confirmed, -1) != 1)
+		return (-1);
+	return (0);
+}
+
+int
+cxbus_subscribe(struct cxbus *c, const char *pattern, int flags,
+    cxbus_cb *cb, void *arg)
+{
+	struct sub	*s;
+	size_t		 len = strlen(pattern);
+	int		 glob;
+
+	if (c->failed)
+		return (-1);
+	glob = !(flags & CXBUS_FIXED) && glob_is_pattern(pattern, len);
+	s = reallocarray(c->subs, c->nsubs + 1, sizeof(*c->subs));
+	if (s == NULL)
+		return (client_fail(c, "out of memory"));
+	c->subs = s;
+	s = &c->subs[c->nsubs];
+	if ((s->name = strdup(pattern)) == NULL)
+		return (client_fail(c, "out of memory"));
+	s->len = len;
+	s->glob = glob;
+	s->cb = cb;
+	s->arg = arg;
+	c->nsubs++;
+	return (client_subscription(c, glob ? "PSUBSCRIBE" : "SUBSCRIBE",
+	    PEND_SUBSCRIBE, pattern));
+}
+
+int
+cxbus_unsubscribe(struct cxbus *c, const char *pattern, int flags)
+{
+	size_t	 len = strlen(pattern), i;
+	int	 glob;
+
+	if (c->failed)
+		return (-1);
+	glob = !(flags & CXBUS_FIXED) && glob_is_pattern(pattern, len);
+	for (i = 0; i < c->nsubs; i++) {
+		if (c->subs[i].glob == glob && c->subs[i].len == len &&
+		    memcmp(c->subs[i].name, pattern, len) == 0) {
+			free(c->subs[i].name);
+			c->subs[i] = c->subs[--c->nsubs];
+			break;
+		}
+	}
+	return (client_subscription(c, glob ? "PUNSUBSCRIBE" : "UNSUBSCRIBE",
+	    PEND_UNSUBSCRIBE, pattern));
+}
+
+/* Condition for cxbus_dispatch: a message was handed to a callback. */
+static int
+client_has_dispatched(struct cxbus *c)
+{
+	return (c->dispatched > 0);
+}
+
+int
+cxbus_dispatch(struct cxbus *c, int timeout_ms)
+{
+	long long	 deadline;
+	int		 r;
+
+	if (c->failed)
+		return (-1);
+	c->dispatched = 0;
+	if (client_process(c) == -1)
+		return (-1);
+	if (c->dispatched > 0)
+		return (c->dispatched);
+	if (buf_used(&c->out) > 0 && client_write(c) == -1)
+		return (-1);
+	if (timeout_ms == 0) {
+		if (client_read(c) == -1)
+			return (-1);
+		return (c->dispatched);
+	}
+	deadline = timeout_ms < 0 ? -1 : client_now() + timeout_ms;
+	r = client_wait(c, client_has_dispatched, deadline);
+	if (r == -1)
+		return (-1);
+	return (c->dispatched);
+}
+
+int
+cxbus_ping(struct cxbus *c, int timeout_ms)
+{
+	static const char	*argv[] = { "PING" };
+	static const size_t	 lens[] = { 4 };
+	long long		 deadline = timeout_ms < 0 ? -1 :
+				    client_now() + timeout_ms;
+	int			 r;
+
+	if (client_send(c, PEND_PING, 1, argv, lens) == -1)
+		return (-1);
+	r = client_wait(c, client_all_answered, deadline);
+	if (r == 0)
+		client_fail(c, "%s: no answer in %d ms", c->address,
+		    timeout_ms);
+	return (r == 1 ? 0 : -1);
+}
+
+int
+cxbus_call(struct cxbus *c, int argc, const char **argv, const size_t *lens,
+    struct cxbus_reply **reply)
+{
+	*reply = NULL;
+	cxbus_reply_free(c->call_reply);
+	c->call_reply = NULL;
+	c->call_done = 0;
+	if (client_send(c, PEND_CALL, argc, argv, lens) == -1)
+		return (-1);
+	if (client_wait(c, client_called, -1) != 1)
+		return (-1);
+	if (c->call_reply == NULL)
+		return (client_fail(c, "out of memory"));
+	*reply = c->call_reply;
+	c->call_reply = NULL;
+	return (0);
+}
