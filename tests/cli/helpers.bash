@@ -114,7 +114,9 @@ common_teardown() {
 	fi
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		p=$(bus_pid)
-		pids=("${DAEMON_PIDS[@]}" $p $(test_pids))
+		# shellcheck disable=SC2207
+		pids=($(printf '%s\n' "${DAEMON_PIDS[@]}" $p $(test_pids) |
+		    sort -un))
 	fi
 	for pid in "${pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
@@ -175,25 +177,30 @@ cx() {
 }
 
 # Start `cxbus sub ARGS...` in the background, stdout to OUT and stderr to
-# OUT.err, and return once the bus counts its subscriptions (PUBSUB NUMSUB
-# for each exact topic, NUMPAT for patterns).  Pid in SUB_PID.
+# OUT.err, and return once the bus ($SOCK, or -S PATH in ARGS) counts its
+# subscriptions (PUBSUB NUMSUB for each exact topic, NUMPAT for patterns).
+# Pid in SUB_PID.
 bg_sub() {
-	local out=$1 goal
+	local out=$1 goal sock=$SOCK a prev=
 	shift
-	goal=$("$PY" "$PROBE" subgoal "$SOCK" "$@")
+	for a in "$@"; do
+		case $prev in -S|--socket) sock=$a ;; esac
+		prev=$a
+	done
+	goal=$("$PY" "$PROBE" subgoal "$sock" "$@")
 	timeout "$TMO" cxbus sub "$@" >"$out" 2>"$out.err" 3>&- &
 	SUB_PID=$!
 	BG_PIDS+=("$SUB_PID")
-	timeout $((DEADLINE + 5)) "$PY" "$PROBE" subwait "$SOCK" "$goal" \
+	timeout $((DEADLINE + 5)) "$PY" "$PROBE" subwait "$sock" "$goal" \
 	    "$DEADLINE" || { echo "cxbus sub $*: not subscribed" >&2;
 	    cat "$out.err" >&2; return 1; }
 }
 
-# Wait for background PID (a child) and print its exit status.
-status_of() {
-	local rc=0
-	wait "$1" || rc=$?
-	echo "$rc"
+# Wait for background child PID (bounded by the timeout it was started
+# under); its exit status in RC.  Not in $(...): a subshell cannot wait.
+reap() {
+	RC=0
+	wait "$1" || RC=$?
 }
 
 # Send the raw bytes REQUEST (Python escapes: \r \n \x00 \\) to $SOCK and

@@ -83,7 +83,8 @@ teardown() {
 	    '*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n:0\r\n+PONG\r\n'
 	bg_sub out -n 1 a
 	run -0 cx pub a y
-	[ "$(status_of "$SUB_PID")" = 0 ]
+	reap "$SUB_PID"
+	[ "$RC" = 0 ]
 	file_is out 'y\n'
 }
 
@@ -236,7 +237,8 @@ EOF
 	BG_PIDS+=("$py")
 	"$PY" "$PROBE" numsub "$SOCK" t 1 "$DEADLINE"
 	printf 'a\r\n' | cx pub t
-	[ "$(status_of "$py")" = 0 ]
+	reap "$py"
+	[ "$RC" = 0 ]
 }
 
 @test "empty channel name and empty payload are legal (Appendix B)" {
