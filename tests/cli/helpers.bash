@@ -277,14 +277,12 @@ now_ms() {
 
 # Number of running cxbusd processes whose command line names PATH.
 count_daemons() {
-	local d n=0 pid
-	for d in /proc/[0-9]*; do
-		pid=${d#/proc/}
+	local f pid n=0
+	for f in $(grep -lF -e "$1" /proc/[0-9]*/cmdline 2>/dev/null); do
+		pid=${f#/proc/}
+		pid=${pid%%/*}
 		pid_alive "$pid" || continue
-		tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF "$1" ||
-		    continue
-		tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q cxbusd ||
-		    continue
+		tr '\0' '\n' < "$f" 2>/dev/null | grep -q 'cxbusd$' || continue
 		n=$((n + 1))
 	done
 	echo "$n"

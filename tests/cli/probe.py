@@ -73,10 +73,11 @@ def enc(*args):
     return out
 
 
-def drain(s, idle=0.3, want=None, total=5.0, eof=False):
+def drain(s, idle=0.3, want=None, total=5.0, eof=False, more=False):
     """Read what arrives: until IDLE seconds pass with nothing new, or,
     with WANT, until that many bytes came (and then the close, with EOF),
-    or TOTAL seconds.  A close shows as b'<EOF>'."""
+    or TOTAL seconds.  With MORE, later bytes are allowed: read exactly
+    WANT bytes and leave the rest unread.  A close shows as b'<EOF>'."""
     out = b''
     end = time.monotonic() + total
     while True:
@@ -84,6 +85,8 @@ def drain(s, idle=0.3, want=None, total=5.0, eof=False):
         if now >= end:
             break
         if want is not None and len(out) >= want:
+            if more:
+                break
             if not eof:
                 # A short look for trailing bytes that should not be there.
                 s.settimeout(0.02)
@@ -101,7 +104,7 @@ def drain(s, idle=0.3, want=None, total=5.0, eof=False):
         else:
             s.settimeout(min(idle, end - now))
         try:
-            b = s.recv(65536)
+            b = s.recv(want - len(out) if more and want else 65536)
         except socket.timeout:
             break
         except ConnectionResetError:
@@ -303,10 +306,11 @@ def can_connect(path):
 FAILED = []
 
 
-def expect(s, want, what=''):
+def expect(s, want, what='', more=False):
     """Read from S until WANT (bytes, or str with escapes; ending in <EOF>
     for a close as well) has had time to arrive, and record a failure
-    unless exactly that came."""
+    unless exactly that came.  With MORE, bytes after WANT may follow and
+    are left unread."""
     if isinstance(want, str):
         want = want.encode('latin1')
         eof = want.endswith(b'<EOF>')
@@ -315,7 +319,7 @@ def expect(s, want, what=''):
         want = unescape(want.decode('latin1'))
     else:
         eof = False
-    got = drain(s, want=len(want), eof=eof)
+    got = drain(s, want=len(want), eof=eof, more=more)
     if eof:
         want += b'<EOF>'
     if got != want:
@@ -387,7 +391,11 @@ def main(argv):
         return 2
     path, data = argv[0], unescape(argv[1])
     s = conn(path)
-    s.sendall(data)
+    try:
+        s.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        # Closed on us before we finished: show what came before.
+        pass
     if expect is not None:
         eof = expect.endswith('<EOF>')
         body = expect[:-5] if eof else expect
