@@ -294,11 +294,38 @@ topic_frame(struct frame **fp, char type, int n, const char **parts,
 	return (f);
 }
 
-/* Hand F to S, or, for a RESP3 peer, the push form PUSH. */
-static void
-topic_deliver(struct peer *s, struct frame *f, struct frame *push)
+/*
+ * Hand the message in PARTS to each peer of SUBS: RESP2 peers get an
+ * array in *FP, RESP3 peers a push in *PUSHP, each built once and only
+ * if someone needs it.  Returns the first peer left over its high-water
+ * mark, or NULL.
+ */
+static struct peer *
+topic_deliver(struct ptrvec *subs, struct frame **fp, struct frame **pushp,
+    int n, const char **parts, const size_t *lens)
 {
-	peer_send_frame(s, (s->flags & PEER_RESP3) ? push : f);
+	struct frame	*f = NULL, *push = NULL;
+	struct peer	*s, *full = NULL;
+	size_t		 i;
+
+	for (i = 0; i < subs->n; i++) {
+		s = subs->v[i];
+		if (s->flags & PEER_RESP3) {
+			if (push == NULL &&
+			    (push = topic_frame(pushp, '>', n, parts, lens)) ==
+			    NULL)
+				fatal("topic_deliver");
+			peer_send_frame(s, push);
+		} else {
+			if (f == NULL &&
+			    (f = topic_frame(fp, '*', n, parts, lens)) == NULL)
+				fatal("topic_deliver");
+			peer_send_frame(s, f);
+		}
+		if (full == NULL && peer_full(s))
+			full = s;
+	}
+	return (full);
 }
 
 /*
@@ -319,9 +346,8 @@ topic_publish(struct peer *from, const char *name, size_t len,
 	struct topic		*t = topic_find(name, len);
 	struct pattern		*pat;
 	struct peer		*full = NULL, *s;
-	struct frame		*f, *push;
 	const char		*parts[4];
-	size_t			 lens[4], i;
+	size_t			 lens[4];
 	long long		 receivers = 0;
 
 	stats.messages_in++;
@@ -334,16 +360,10 @@ topic_publish(struct peer *from, const char *name, size_t len,
 		parts[0] = message, lens[0] = sizeof(message) - 1;
 		parts[1] = name, lens[1] = len;
 		parts[2] = payload, lens[2] = plen;
-		f = topic_frame(&frame_message, '*', 3, parts, lens);
-		push = topic_frame(&frame_push, '>', 3, parts, lens);
-		if (f == NULL || push == NULL)
-			fatal("topic_publish");
-		for (i = 0; i < t->subscribers.n; i++) {
-			s = t->subscribers.v[i];
-			topic_deliver(s, f, push);
-			if (full == NULL && peer_full(s))
-				full = s;
-		}
+		s = topic_deliver(&t->subscribers, &frame_message, &frame_push,
+		    3, parts, lens);
+		if (full == NULL)
+			full = s;
 		receivers += t->subscribers.n;
 	}
 
@@ -354,16 +374,10 @@ topic_publish(struct peer *from, const char *name, size_t len,
 		parts[1] = pat->glob, lens[1] = pat->len;
 		parts[2] = name, lens[2] = len;
 		parts[3] = payload, lens[3] = plen;
-		f = topic_frame(&frame_pmessage, '*', 4, parts, lens);
-		push = topic_frame(&frame_ppush, '>', 4, parts, lens);
-		if (f == NULL || push == NULL)
-			fatal("topic_publish");
-		for (i = 0; i < pat->subscribers.n; i++) {
-			s = pat->subscribers.v[i];
-			topic_deliver(s, f, push);
-			if (full == NULL && peer_full(s))
-				full = s;
-		}
+		s = topic_deliver(&pat->subscribers, &frame_pmessage,
+		    &frame_ppush, 4, parts, lens);
+		if (full == NULL)
+			full = s;
 		receivers += pat->subscribers.n;
 	}
 
