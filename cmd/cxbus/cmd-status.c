@@ -97,7 +97,7 @@ cmd_ping(int argc, char **argv)
 		    EXIT_TIMEOUT : EXIT_BUS);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("pong from %s in %.3f ms\n", cxbus_address(c),
+	printf("PONG from %s in %.3f ms\n", cxbus_address(c),
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	cxbus_close(c);
 	return (EXIT_OK);

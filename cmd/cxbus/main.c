@@ -20,7 +20,8 @@ struct common	 common;
 
 static const struct cmd_entry cmd_table[] = {
 	{ "pub", "pub [-0] [--whole] topic [message ...]", cmd_pub },
-	{ "sub", "sub [-0Fv] [--json] [-n count] [-W seconds] pattern ...",
+	{ "sub", "sub [-0Fv] [--json] [--no-reconnect] [-n count] "
+	    "[-W seconds] pattern ...",
 	    cmd_sub },
 	{ "topics", "topics [-1] [--json] [pattern]", cmd_topics },
 	{ "status", "status", cmd_status },
@@ -54,7 +55,8 @@ cli_usage(const char *what)
 	if (current != NULL)
 		fprintf(stderr, "usage: cxbus %s\n", current->usage);
 	else
-		usage_all(stderr);
+		fprintf(stderr, "usage: cxbus [-S socket] [--url url] "
+		    "[--no-autostart] pub|sub|topics|status|ping ...\n");
 	exit(EXIT_USAGE);
 }
 
@@ -169,11 +171,15 @@ main(int argc, char **argv)
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	char	 msg[256];
-	size_t	 i;
-	int	 ch;
+	static char	 name[64];
+	char		 msg[256];
+	size_t		 i;
+	int		 ch;
 
 	signal(SIGPIPE, SIG_IGN);
+
+	/* getopt's complaints read "cxbus: ...", like every other error. */
+	argv[0] = "cxbus";
 
 	/* Common options may come before the command, too. */
 	while ((ch = getopt_long(argc, argv, "+" COMMON_SHORTOPTS, longopts,
@@ -188,6 +194,9 @@ main(int argc, char **argv)
 		if (strcmp(argv[0], cmd_table[i].name) == 0) {
 			current = &cmd_table[i];
 			optind = 1;
+			/* getopt names argv[0] in its messages. */
+			snprintf(name, sizeof(name), "cxbus: %s", argv[0]);
+			argv[0] = name;
 			return (current->exec(argc, argv));
 		}
 	}

@@ -265,10 +265,20 @@ command_run(struct peer *p, struct resp_args *args)
 	ce->exec(p, argc, args->argv, args->lens);
 }
 
-/* PUBLISH topic payload: the number of subscriptions it reached. */
+/*
+ * PUBLISH topic payload: the number of subscriptions it reached.  A
+ * payload over the limit is refused here when the protocol's own bulk
+ * limit let it through (a small --max-message, or an inline command).
+ */
 static void
 cmd_publish(struct peer *p, int argc, char **argv, size_t *lens)
 {
+	if (lens[2] > opt.max_message) {
+		reply_error(p, "ERR message of %zu bytes is over the limit of "
+		    "%zu bytes (cxbusd --max-message)", lens[2],
+		    opt.max_message);
+		return;
+	}
 	reply_int(p, topic_publish(p, argv[1], lens[1], argv[2], lens[2]));
 }
 

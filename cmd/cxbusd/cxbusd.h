@@ -21,6 +21,7 @@
 struct options {
 	const char	*socket;
 	size_t		 max_message;
+	size_t		 bulk_limit;	/* longest string a frame may hold */
 	size_t		 queue_limit;	/* a subscriber's high-water mark */
 	int		 stall_timeout;	/* seconds */
 	int		 foreground;

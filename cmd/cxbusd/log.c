@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
 #define LIBBSD_OPENBSD_VIS
 #include <bsd/string.h>
@@ -36,10 +35,7 @@ log_init(int to_stderr, int verbose)
 static void
 log_vwrite(int priority, const char *suffix, const char *fmt, va_list ap)
 {
-	char		 line[1024], safe[sizeof(line) * 4 + 1];
-	struct timespec	 ts;
-	struct tm	 tm;
-	char		 when[32];
+	char	 line[1024], safe[sizeof(line) * 4 + 1];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	strvisx(safe, line, strlen(line), VIS_SAFE | VIS_OCTAL);
@@ -51,15 +47,11 @@ log_vwrite(int priority, const char *suffix, const char *fmt, va_list ap)
 			syslog(priority, "%s", safe);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	/* No time stamps: a terminal does not need them, journald adds its own. */
 	if (suffix != NULL)
-		fprintf(stderr, "%s.%03ld cxbusd: %s: %s\n", when,
-		    ts.tv_nsec / 1000000, safe, suffix);
+		fprintf(stderr, "cxbusd: %s: %s\n", safe, suffix);
 	else
-		fprintf(stderr, "%s.%03ld cxbusd: %s\n", when,
-		    ts.tv_nsec / 1000000, safe);
+		fprintf(stderr, "cxbusd: %s\n", safe);
 }
 
 /* A warning with the text of errno appended; errno is kept. */

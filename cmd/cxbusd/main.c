@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
+#include <bsd/string.h>
 
 #include "cxbusd.h"
 
@@ -105,6 +106,27 @@ daemon_detach(void)
 	log_init(0, opt.verbose);
 }
 
+/*
+ * Make a relative socket path absolute: the daemon leaves its working
+ * directory when it detaches, and must still find the socket to remove
+ * it at exit.
+ */
+static void
+daemon_absolute(char *path, size_t len)
+{
+	char	 cwd[PATH_MAX], full[PATH_MAX + 1], err[PATH_MAX + 128];
+
+	if (path[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", cwd, path) >=
+	    len || sockpath_fits(full, err, sizeof(err)) == -1)
+		fatalx("%s/%s: socket path too long once made absolute", cwd,
+		    path);
+	strlcpy(path, full, len);
+}
+
 /* After each round of events: write what gathered, free the closed. */
 static void
 daemon_after(void)
@@ -178,12 +200,20 @@ main(int argc, char **argv)
 		usage();
 	log_init(1, opt.verbose);
 
+	/*
+	 * Topic names and other words may be longer than a small message
+	 * limit; PUBLISH checks the payload itself.
+	 */
+	opt.bulk_limit = opt.max_message < CX_MAX_INLINE ? CX_MAX_INLINE :
+	    opt.max_message;
+
 	/* Where: the same rules as every cxbus command. */
 	if (sockpath_resolve(given, path, sizeof(path), &is_default, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (is_default && sockpath_check_dir(path, 1, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	daemon_absolute(path, sizeof(path));
 	opt.socket = path;
 
 	signal(SIGPIPE, SIG_IGN);

@@ -152,7 +152,7 @@ peer_parse(struct peer *p, char *data, size_t len)
 	}
 	while (len > 0 && !(p->flags & (PEER_PAUSED | PEER_CLOSING |
 	    PEER_DEAD))) {
-		r = resp_parse_request(data, len, opt.max_message, &p->args,
+		r = resp_parse_request(data, len, opt.bulk_limit, &p->args,
 		    &used, &err);
 		if (r == RESP_MORE)
 			break;
