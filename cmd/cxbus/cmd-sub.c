@@ -30,6 +30,10 @@ struct sub_state {
 	long long		 count;		/* 0: no limit */
 	long long		 seen;
 	struct buf		 out;
+	char			**patterns;
+	int			 npatterns;
+	int			 flags;		/* for cxbus_subscribe */
+	int			 reconnect;
 };
 
 /* Add bytes to the output; running out of memory ends the command. */
@@ -117,6 +121,49 @@ sub_left(double deadline)
 	return (left <= 0 ? 0 : (int)ceil(left * 1000));
 }
 
+/* Subscribe to every pattern; exits if the bus refuses. */
+static void
+sub_subscribe(struct cxbus *c, struct sub_state *st)
+{
+	int	 i;
+
+	for (i = 0; i < st->npatterns; i++)
+		if (cxbus_subscribe(c, st->patterns[i], st->flags,
+		    sub_message, st) == -1)
+			cli_bus_error(c, "sub");
+}
+
+/*
+ * The connection is lost: connect again and subscribe again, waiting a
+ * little longer after each try, up to a second, until DEADLINE.  No
+ * daemon is started: whoever stopped the bus may mean it to stay
+ * stopped, and one that restarts is found when it listens again.
+ */
+static struct cxbus *
+sub_reconnect(struct cxbus *c, struct sub_state *st, double deadline)
+{
+	const char	*address = common.url ? common.url : common.socket;
+	int		 delay = 50;
+
+	fprintf(stderr, "cxbus: sub: %s; reconnecting, messages may be "
+	    "missed\n", cxbus_error(c));
+	cxbus_close(c);
+	for (;;) {
+		if (deadline >= 0 && sub_left(deadline) < delay)
+			return (NULL);
+		poll(NULL, 0, delay);
+		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+		if ((c = cxbus_open(address, CXBUS_NOAUTOSTART)) == NULL)
+			continue;
+		if (cxbus_error(c) == NULL)
+			break;
+		cxbus_close(c);
+	}
+	sub_subscribe(c, st);
+	fprintf(stderr, "cxbus: sub: reconnected to %s\n", cxbus_address(c));
+	return (c);
+}
+
 /*
  * Wait for messages and print them until the count is reached, the time
  * runs out, or the reader of our output goes away.  Standard output is
@@ -126,13 +173,17 @@ sub_left(double deadline)
 static int
 sub_loop(struct cxbus *c, struct sub_state *st, double deadline)
 {
+	int	 rc;
+
 	struct pollfd	 pfd[2];
 	int		 n;
 
 	for (;;) {
 		sub_flush(st);
-		if (st->count > 0 && st->seen >= st->count)
-			return (EXIT_OK);
+		if (st->count > 0 && st->seen >= st->count) {
+			rc = EXIT_OK;
+			break;
+		}
 
 		pfd[0].fd = cxbus_fd(c);
 		pfd[0].events = cxbus_events(c);
@@ -145,13 +196,24 @@ sub_loop(struct cxbus *c, struct sub_state *st, double deadline)
 			perror("cxbus: sub: poll");
 			return (EXIT_BUS);
 		}
-		if (n == 0)
-			return (EXIT_TIMEOUT);
-		if (pfd[1].revents & (POLLERR | POLLHUP))
-			return (EXIT_OK);
-		if (pfd[0].revents != 0 && cxbus_dispatch(c, 0) == -1)
+		if (n == 0) {
+			rc = EXIT_TIMEOUT;
+			break;
+		}
+		if (pfd[1].revents & (POLLERR | POLLHUP)) {
+			rc = EXIT_OK;
+			break;
+		}
+		if (pfd[0].revents == 0 || cxbus_dispatch(c, 0) != -1)
+			continue;
+		if (!st->reconnect)
 			cli_bus_error(c, "sub");
+		sub_flush(st);
+		if ((c = sub_reconnect(c, st, deadline)) == NULL)
+			return (EXIT_TIMEOUT);
 	}
+	cxbus_close(c);
+	return (rc);
 }
 
 int
@@ -162,16 +224,18 @@ cmd_sub(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "fixed", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 2000 },
+		{ "no-reconnect", no_argument, NULL, 2001 },
 		{ "null", no_argument, NULL, '0' },
 		{ "timeout", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sub_state	 st = { .format = FORMAT_PAYLOAD, .end = '\n' };
+	struct sub_state	 st = { .format = FORMAT_PAYLOAD, .end = '\n',
+				    .reconnect = 1 };
 	struct cxbus		*c;
 	struct timespec		 ts;
 	double			 timeout = -1, deadline = -1;
-	int			 ch, i, flags = 0, rc;
+	int			 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "0Fn:vW:" COMMON_SHORTOPTS,
 	    longopts, NULL)) != -1) {
@@ -182,7 +246,7 @@ cmd_sub(int argc, char **argv)
 			st.end = '\0';
 			break;
 		case 'F':
-			flags |= CXBUS_FIXED;
+			st.flags |= CXBUS_FIXED;
 			break;
 		case 'n':
 			st.count = cli_count("sub", "-n", optarg);
@@ -196,6 +260,9 @@ cmd_sub(int argc, char **argv)
 		case 2000:
 			st.format = FORMAT_JSON;
 			break;
+		case 2001:
+			st.reconnect = 0;
+			break;
 		}
 	}
 	argc -= optind;
@@ -208,14 +275,13 @@ cmd_sub(int argc, char **argv)
 		deadline = ts.tv_sec + ts.tv_nsec / 1e9 + timeout;
 	}
 	buf_init(&st.out);
+	st.patterns = argv;
+	st.npatterns = argc;
 	c = cli_connect("sub", 1);
-	for (i = 0; i < argc; i++)
-		if (cxbus_subscribe(c, argv[i], flags, sub_message, &st) == -1)
-			cli_bus_error(c, "sub");
+	sub_subscribe(c, &st);
 
 	rc = sub_loop(c, &st, deadline);
 	sub_flush(&st);
 	buf_free(&st.out);
-	cxbus_close(c);
 	return (rc);
 }
