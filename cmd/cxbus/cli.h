@@ -40,6 +40,7 @@ extern struct common	 common;
 struct cmd_entry {
 	const char	*name;
 	const char	*usage;
+	const char	*help;	/* one line per option, for --help */
 	int		(*exec)(int, char **);
 };
 

@@ -19,14 +19,45 @@
 struct common	 common;
 
 static const struct cmd_entry cmd_table[] = {
-	{ "pub", "pub [-0] [--whole] topic [message ...]", cmd_pub },
+	{ "pub", "pub [-0] [--whole] topic [message ...]",
+	    "Publish the message, or each line of standard input.\n"
+	    "  -0, --null          input records end with NUL, not newline\n"
+	    "      --whole         all of standard input is one message\n",
+	    cmd_pub },
 	{ "sub", "sub [-0Fv] [--json] [--no-reconnect] [-n count] "
 	    "[-W seconds] pattern ...",
+	    "Print each message on the topics and glob patterns given.\n"
+	    "  -0, --null          end each message with NUL, not newline\n"
+	    "  -F, --fixed         every argument is an exact topic\n"
+	    "      --json          one JSON object per message\n"
+	    "  -n, --count N       exit after N messages\n"
+	    "      --no-reconnect  exit 1 when the bus goes away\n"
+	    "  -v, --verbose       print the topic before each message\n"
+	    "  -W, --timeout SECS  exit 3 when SECS pass first\n",
 	    cmd_sub },
-	{ "topics", "topics [-1] [--json] [pattern]", cmd_topics },
-	{ "status", "status", cmd_status },
-	{ "ping", "ping [-W seconds]", cmd_ping },
+	{ "topics", "topics [-1] [--json] [pattern]",
+	    "List the topics the bus knows, or those matching pattern.\n"
+	    "  -1, --names         names only, one per line\n"
+	    "      --json          one JSON object per topic\n",
+	    cmd_topics },
+	{ "status", "status",
+	    "Show the daemon's figures.\n",
+	    cmd_status },
+	{ "ping", "ping [-W seconds]",
+	    "Check that the bus answers; never starts one.\n"
+	    "  -W, --timeout SECS  exit 3 without an answer in SECS "
+	    "(default 5)\n",
+	    cmd_ping },
 };
+
+/* Options every command takes, for --help. */
+static const char common_help[] =
+    "Common options:\n"
+    "  -S, --socket PATH   the bus's socket (default: see cxbus(1))\n"
+    "      --url URL       a Redis server, redis://[:PASSWORD@]HOST[:PORT]\n"
+    "      --no-autostart  never start cxbusd\n"
+    "  -h, --help          this help\n"
+    "      --version       print the version\n";
 #define NCOMMANDS	(sizeof(cmd_table) / sizeof(cmd_table[0]))
 
 static const struct cmd_entry	*current;
@@ -70,11 +101,11 @@ cli_common_option(int ch, const char *arg, const char *badopt)
 	switch (ch) {
 	case 'h':
 		if (current != NULL)
-			printf("usage: cxbus %s\n", current->usage);
+			printf("usage: cxbus %s\n%s", current->usage,
+			    current->help);
 		else
 			usage_all(stdout);
-		printf("common options: [-S socket] [--url url] "
-		    "[--no-autostart] [-h] [--version]\n");
+		printf("%s", common_help);
 		exit(EXIT_OK);
 	case 'S':
 		common.socket = arg;

@@ -156,6 +156,21 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char help[] =
+	    "The cxbus daemon: a publish/subscribe bus on a Unix socket.\n"
+	    "  -f, --foreground         stay in the foreground, log to "
+	    "stderr\n"
+	    "  -S, --socket PATH        listen on PATH (default: see "
+	    "cxbusd(1))\n"
+	    "      --max-message BYTES  largest payload (default 1048576)\n"
+	    "      --queue-limit BYTES  a subscriber's high-water mark "
+	    "(default 8388608)\n"
+	    "      --stall-timeout SECS how long a full subscriber may hold "
+	    "publishers\n"
+	    "                           back (default 10)\n"
+	    "  -v, --verbose            log each connection and command\n"
+	    "  -h, --help               this help\n"
+	    "      --version            print the version\n";
 	char		 path[PATH_MAX], err[PATH_MAX + 128];
 	const char	*given = NULL;
 	sigset_t	 sigs;
@@ -169,7 +184,8 @@ main(int argc, char **argv)
 		case 'h':
 			printf("usage: cxbusd [-fv] [-S socket] "
 			    "[--max-message bytes] [--queue-limit bytes]\n"
-			    "              [--stall-timeout seconds]\n");
+			    "              [--stall-timeout seconds]\n%s",
+			    help);
 			exit(0);
 		case 'm':
 			opt.max_message = number_arg("max-message", optarg,
