@@ -103,6 +103,8 @@ autostart_daemon(const char *path, char *err, size_t errlen)
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return (0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CX_EXIT_RUNNING)
+		return (1);
 	text[strcspn(text, "\n")] = '\0';
 	snprintf(err, errlen, "%s", got > 0 ? text : "cxbusd failed");
 	return (-1);

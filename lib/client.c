@@ -172,7 +172,10 @@ client_open_unix(struct cxbus *c, const char *path, int autostart)
 	 * Even when our daemon lost the race for the lock, another one is
 	 * starting: keep trying to connect for a while.
 	 */
-	autostart_daemon(path, err, sizeof(err));
+	if (autostart_daemon(path, err, sizeof(err)) == -1)
+		return (client_fail(c, "could not start a bus at %s: %s",
+		    path, err));
+	*err = '\0';
 	deadline = client_now() + CLIENT_START_WAIT_MS;
 	for (int delay = 1; client_now() < deadline; delay *= 2) {
 		if ((fd = client_connect_unix(path)) != -1)

@@ -126,7 +126,14 @@ void	 split_free(struct split *);
 ssize_t	 split_fill(struct split *, int);
 int	 split_next(struct split *, const char **, size_t *);
 
-/* autostart.c: start cxbusd for a socket path and wait until it listens. */
+/*
+ * autostart.c: start cxbusd for a socket path and wait until it listens.
+ * Returns 0 when it listens, 1 when another daemon holds the socket's
+ * lock (it may still be starting), -1 when it failed.
+ */
 int	 autostart_daemon(const char *, char *, size_t);
+
+/* cxbusd's exit status when another daemon holds the socket. */
+#define CX_EXIT_RUNNING		3
 
 #endif /* CXBUS_INT_H */

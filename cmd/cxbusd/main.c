@@ -241,8 +241,10 @@ main(int argc, char **argv)
 
 	adopted = listen_adopt();
 	if (!adopted && listen_open(path, &running) == -1) {
-		if (running)
-			fatalx("%s: already running", path);
+		if (running) {
+			log_warnx("%s: already running", path);
+			exit(CX_EXIT_RUNNING);
+		}
 		exit(1);
 	}
 	if (!opt.foreground && !adopted)
