@@ -12,14 +12,17 @@ DESTDIR ?=
 
 CC ?=		cc
 CFLAGS ?=	-O2 -g
-CFLAGS +=	-std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+LDFLAGS ?=
+
+# What the code needs whatever CFLAGS a user gives (make CFLAGS=-O0).
+CX_CFLAGS =	-std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 		-Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-		-fvisibility=hidden -fPIC -Ilib
-LDLIBS +=	-lbsd -lm
+		-fvisibility=hidden -fPIC -Ilib $(CFLAGS)
+LDLIBS =	-lbsd -lm
 
 # Debian packages the build, the tests and the demo need.
 DEPS =		build-essential pkg-config libbsd-dev libcmocka-dev bats \
-		redis-tools redis-server mandoc valgrind python3 socat
+		redis-tools redis-server mandoc valgrind python3 socat zsh fish
 
 LIB_SRCS =	lib/buf.c lib/resp.c lib/glob.c lib/sockpath.c lib/split.c \
 		lib/autostart.c lib/client.c
@@ -47,26 +50,29 @@ libcxbus.a: $(LIB_OBJS)
 	$(AR) rcs $@ $(LIB_OBJS)
 
 libcxbus.so.0: $(LIB_OBJS)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,libcxbus.so.0 -o $@ \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libcxbus.so.0 -o $@ \
 	    $(LIB_OBJS) $(LDLIBS)
 
 cxbus: $(CXBUS_OBJS) libcxbus.a
-	$(CC) $(LDFLAGS) -o $@ $(CXBUS_OBJS) libcxbus.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CXBUS_OBJS) libcxbus.a $(LDLIBS)
 
 cxbusd: $(CXBUSD_OBJS) libcxbus.a
-	$(CC) $(LDFLAGS) -o $@ $(CXBUSD_OBJS) libcxbus.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CXBUSD_OBJS) libcxbus.a $(LDLIBS)
 
 cxbus.pc: cxbus.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    cxbus.pc.in > $@
 
+%.o: %.c
+	$(CC) $(CX_CFLAGS) -c -o $@ $<
+
 $(LIB_OBJS) $(CXBUS_OBJS) $(CXBUSD_OBJS): lib/cxbus.h lib/cxbus-int.h
 $(CXBUS_OBJS): cmd/cxbus/cli.h
 $(CXBUSD_OBJS): cmd/cxbusd/cxbusd.h
 
 tests/unit/test-%: tests/unit/test-%.c libcxbus.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libcxbus.a -lcmocka $(LDLIBS)
+	$(CC) $(CX_CFLAGS) $(LDFLAGS) -o $@ $< libcxbus.a -lcmocka $(LDLIBS)
 
 # Install what is missing of $(DEPS); apt-get runs through sudo unless
 # we are root already.
@@ -102,7 +108,7 @@ test-sanitize: deps
 	$(MAKE) clean
 	$(MAKE) CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	    all unit-bins
-	ASAN_OPTIONS=detect_leaks=1 tests/run
+	ASAN_OPTIONS=detect_leaks=1 CXBUS_TEST_CFLAGS="$(SAN_FLAGS)" tests/run
 	$(MAKE) clean
 
 demo: deps all

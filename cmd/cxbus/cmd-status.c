@@ -39,7 +39,7 @@ cmd_status(int argc, char **argv)
 	static const size_t	 lens[] = { 12 };
 	struct cxbus		*c;
 	struct cxbus_reply	*r;
-	int			 ch;
+	int			 ch, rc = EXIT_OK;
 
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1)
@@ -53,17 +53,16 @@ cmd_status(int argc, char **argv)
 	if (cli_unsupported(r)) {
 		fprintf(stderr, "cxbus: status: not supported by this "
 		    "server\n");
-		return (EXIT_UNSUPPORTED);
-	}
-	if (r->type != CXBUS_REPLY_ARRAY) {
+		rc = EXIT_UNSUPPORTED;
+	} else if (r->type != CXBUS_REPLY_ARRAY) {
 		fprintf(stderr, "cxbus: status: %s\n",
 		    r->str != NULL ? r->str : "unexpected reply");
-		return (EXIT_BUS);
-	}
-	status_print(r);
+		rc = EXIT_BUS;
+	} else
+		status_print(r);
 	cxbus_reply_free(r);
 	cxbus_close(c);
-	return (EXIT_OK);
+	return (rc);
 }
 
 int
@@ -77,7 +76,7 @@ cmd_ping(int argc, char **argv)
 	struct cxbus	*c;
 	struct timespec	 t0, t1;
 	double		 timeout = 5;
-	int		 ch;
+	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "W:" COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
@@ -93,8 +92,10 @@ cmd_ping(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cxbus_ping(c, (int)(timeout * 1000)) == -1) {
 		fprintf(stderr, "cxbus: ping: %s\n", cxbus_error(c));
-		return (strstr(cxbus_error(c), "no answer") != NULL ?
-		    EXIT_TIMEOUT : EXIT_BUS);
+		rc = strstr(cxbus_error(c), "no answer") != NULL ?
+		    EXIT_TIMEOUT : EXIT_BUS;
+		cxbus_close(c);
+		return (rc);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("PONG from %s in %.3f ms\n", cxbus_address(c),

@@ -143,7 +143,7 @@ cmd_topics(int argc, char **argv)
 	struct cxbus_reply	*r;
 	const char		*args[2] = { "CXBUS.TOPICS" };
 	size_t			 lens[2] = { 12 };
-	int			 ch;
+	int			 ch, rc = EXIT_OK;
 
 	while ((ch = getopt_long(argc, argv, "1" COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
@@ -169,17 +169,15 @@ cmd_topics(int argc, char **argv)
 	if (cli_unsupported(r)) {
 		fprintf(stderr, "cxbus: topics: not supported by this "
 		    "server\n");
-		return (EXIT_UNSUPPORTED);
-	}
-	if (r->type == CXBUS_REPLY_ERROR) {
+		rc = EXIT_UNSUPPORTED;
+	} else if (r->type == CXBUS_REPLY_ERROR) {
 		fprintf(stderr, "cxbus: topics: %s\n", r->str);
-		return (EXIT_BUS);
-	}
-	if (r->type == CXBUS_REPLY_ARRAY)
+		rc = EXIT_BUS;
+	} else if (r->type == CXBUS_REPLY_ARRAY)
 		topics_print(r, format);
 	cxbus_reply_free(r);
 	cxbus_close(c);
 	if (fflush(stdout) == EOF)
-		return (EXIT_BUS);
-	return (EXIT_OK);
+		rc = EXIT_BUS;
+	return (rc);
 }

@@ -22,8 +22,8 @@ teardown() {
 
 @test "hello.c builds against libcxbus, starts the bus and hears itself" {
 	local top=$HELPERS_DIR/../..
-	cc -Wall -Werror -I"$top/lib" -o hello "$top/examples/hello.c" \
-	    "$top/libcxbus.a" -lbsd
+	cc ${CXBUS_TEST_CFLAGS:-} -Wall -Werror -I"$top/lib" -o hello \
+	    "$top/examples/hello.c" "$top/libcxbus.a" -lbsd
 	run -0 --separate-stderr timeout "$TMO" ./hello
 	same "$stderr" ""
 	same "$output" "$(printf 'greetings/en: hello\ngreetings/fr: bonjour')"
@@ -32,8 +32,8 @@ teardown() {
 
 @test "hello.c reports a missing bus when autostart is off" {
 	local top=$HELPERS_DIR/../..
-	cc -I"$top/lib" -o hello "$top/examples/hello.c" "$top/libcxbus.a" \
-	    -lbsd
+	cc ${CXBUS_TEST_CFLAGS:-} -I"$top/lib" -o hello \
+	    "$top/examples/hello.c" "$top/libcxbus.a" -lbsd
 	CXBUS_NO_AUTOSTART=1 run -1 --separate-stderr timeout "$TMO" ./hello
 	same "$stderr" "hello: no bus at $SOCK: No such file or directory"
 	[ ! -e "$SOCK" ]
