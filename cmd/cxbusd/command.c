@@ -45,6 +45,7 @@ static void	 cmd_config(struct peer *, int, char **, size_t *);
 static void	 cmd_info(struct peer *, int, char **, size_t *);
 static void	 cmd_topics(struct peer *, int, char **, size_t *);
 static void	 cmd_status(struct peer *, int, char **, size_t *);
+static void	 cmd_nolocal(struct peer *, int, char **, size_t *);
 
 /* PUBLISH first: it is by far the most frequent. */
 static const struct cmd_entry cmd_table[] = {
@@ -66,6 +67,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "info", -1, 0, cmd_info },
 	{ "cxbus.topics", -1, 0, cmd_topics },
 	{ "cxbus.status", 1, 0, cmd_status },
+	{ "cxbus.nolocal", 2, 0, cmd_nolocal },
 };
 
 /* The Redis version whose pub/sub behaviour this daemon follows. */
@@ -76,6 +78,30 @@ static int
 is_word(const char *arg, size_t len, const char *name)
 {
 	return (strlen(name) == len && strncasecmp(arg, name, len) == 0);
+}
+
+/*
+ * Read a decimal number of LEN bytes; arguments are not NUL-terminated,
+ * so strtol would run on into the bytes after them.
+ */
+static int
+parse_number(const char *s, size_t len, unsigned long long max,
+    unsigned long long *out)
+{
+	unsigned long long	 v = 0;
+	size_t			 i;
+
+	if (len == 0 || len > 20)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		if (v > (max - (s[i] - '0')) / 10)
+			return (-1);
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return (0);
 }
 
 /* An error reply; FMT starts with the error code ("ERR ..."). */
@@ -440,14 +466,12 @@ client_setname(struct peer *p, const char *name, size_t len)
 static void
 cmd_hello(struct peer *p, int argc, char **argv, size_t *lens)
 {
-	long	 ver = (p->flags & PEER_RESP3) ? 3 : 2;
-	char	*end;
-	int	 i;
+	unsigned long long	 ver = (p->flags & PEER_RESP3) ? 3 : 2;
+	int			 i;
 
 	if (argc >= 2) {
-		ver = strtol(argv[1], &end, 10);
-		if (end != argv[1] + lens[1] || lens[1] == 0 || ver < 1 ||
-		    ver > 1000) {
+		if (parse_number(argv[1], lens[1], INT32_MAX, &ver) == -1 ||
+		    ver < 1) {
 			reply_error(p, "ERR Protocol version is not an integer "
 			    "or out of range");
 			return;
@@ -760,4 +784,22 @@ cmd_status(struct peer *p, int argc, char **argv, size_t *lens)
 	reply_stat(p, "messages_dropped", stats.messages_dropped);
 	reply_stat(p, "queued_bytes", queued);
 	reply_stat(p, "memory", mallinfo2().uordblks);
+}
+
+/*
+ * CXBUS.NOLOCAL id: deliver nothing to this connection that client ID
+ * publishes (0: everything again).  `cxbus pipe` publishes on one
+ * connection and listens on another, and must not hear itself.
+ */
+static void
+cmd_nolocal(struct peer *p, int argc, char **argv, size_t *lens)
+{
+	unsigned long long	 id;
+
+	if (parse_number(argv[1], lens[1], UINT64_MAX, &id) == -1) {
+		reply_error(p, "ERR value is not an integer or out of range");
+		return;
+	}
+	p->nolocal = id;
+	reply_line(p, '+', "OK");
 }

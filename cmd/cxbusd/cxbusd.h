@@ -96,6 +96,7 @@ struct peer {
 	int			 want_write;
 	time_t			 last_progress;
 	uint64_t		 dropped;
+	uint64_t		 nolocal;	/* skip what this client sends */
 
 	struct ptrvec		 topics;	/* struct topic * */
 	struct ptrvec		 patterns;	/* struct pattern * */

@@ -295,14 +295,16 @@ topic_frame(struct frame **fp, char type, int n, const char **parts,
 }
 
 /*
- * Hand the message in PARTS to each peer of SUBS: RESP2 peers get an
- * array in *FP, RESP3 peers a push in *PUSHP, each built once and only
- * if someone needs it.  Returns the first peer left over its high-water
- * mark, or NULL.
+ * Hand the message in PARTS to each peer of SUBS, but those that asked
+ * not to hear FROM: RESP2 peers get an array in *FP, RESP3 peers a push
+ * in *PUSHP, each built once and only if someone needs it.  Counts the
+ * deliveries in *RECEIVERS and returns the first peer left over its
+ * high-water mark, or NULL.
  */
 static struct peer *
-topic_deliver(struct ptrvec *subs, struct frame **fp, struct frame **pushp,
-    int n, const char **parts, const size_t *lens)
+topic_deliver(struct peer *from, struct ptrvec *subs, struct frame **fp,
+    struct frame **pushp, int n, const char **parts, const size_t *lens,
+    long long *receivers)
 {
 	struct frame	*f = NULL, *push = NULL;
 	struct peer	*s, *full = NULL;
@@ -310,6 +312,9 @@ topic_deliver(struct ptrvec *subs, struct frame **fp, struct frame **pushp,
 
 	for (i = 0; i < subs->n; i++) {
 		s = subs->v[i];
+		if (s->nolocal != 0 && from != NULL && s->nolocal == from->id)
+			continue;
+		(*receivers)++;
 		if (s->flags & PEER_RESP3) {
 			if (push == NULL &&
 			    (push = topic_frame(pushp, '>', n, parts, lens)) ==
@@ -360,11 +365,10 @@ topic_publish(struct peer *from, const char *name, size_t len,
 		parts[0] = message, lens[0] = sizeof(message) - 1;
 		parts[1] = name, lens[1] = len;
 		parts[2] = payload, lens[2] = plen;
-		s = topic_deliver(&t->subscribers, &frame_message, &frame_push,
-		    3, parts, lens);
+		s = topic_deliver(from, &t->subscribers, &frame_message,
+		    &frame_push, 3, parts, lens, &receivers);
 		if (full == NULL)
 			full = s;
-		receivers += t->subscribers.n;
 	}
 
 	TAILQ_FOREACH(pat, &all_patterns, entry) {
@@ -374,11 +378,10 @@ topic_publish(struct peer *from, const char *name, size_t len,
 		parts[1] = pat->glob, lens[1] = pat->len;
 		parts[2] = name, lens[2] = len;
 		parts[3] = payload, lens[3] = plen;
-		s = topic_deliver(&pat->subscribers, &frame_pmessage,
-		    &frame_ppush, 4, parts, lens);
+		s = topic_deliver(from, &pat->subscribers, &frame_pmessage,
+		    &frame_ppush, 4, parts, lens, &receivers);
 		if (full == NULL)
 			full = s;
-		receivers += pat->subscribers.n;
 	}
 
 	if (full != NULL && from != NULL)
