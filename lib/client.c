@@ -43,7 +43,8 @@ enum pending {
 	PEND_PING,
 	PEND_CALL,
 	PEND_AUTH,
-	PEND_LIMIT
+	PEND_LIMIT,
+	PEND_QUIET	/* a reply of no interest, errors included */
 };
 
 /* One subscription and its callback. */
@@ -58,7 +59,7 @@ struct sub {
 struct cxbus {
 	int			 fd;
 	int			 failed;
-	char			 error[512];
+	char			 error[PATH_MAX + 512];
 	char			 address[PATH_MAX];
 
 	struct buf		 out;
@@ -84,6 +85,8 @@ struct cxbus {
 	int			 call_done;
 	long long		 max_message;	/* -1 unknown, 0 none */
 	int			 limit_asked;
+	int			 notify_asked;
+	unsigned long long	 dropped;	/* as the bus reported */
 };
 
 static int	 client_fail(struct cxbus *, const char *, ...)
@@ -425,6 +428,11 @@ client_push(struct cxbus *c, const struct resp_reply *rr)
 	if (t[0].type != '>' && (t[0].type != '*' ||
 	    (c->nsubs == 0 && c->confirms == 0)))
 		return (0);
+	if (t[0].n == 3 && client_is(&t[1], "message") &&
+	    c->notify_asked && client_is(&t[2], "cxbus.dropped")) {
+		c->dropped += strtoull(t[3].s, NULL, 10);
+		return (1);
+	}
 	if (t[0].n == 3 && client_is(&t[1], "message")) {
 		msg.topic = t[2].s, msg.topic_len = t[2].len;
 		msg.payload = t[3].s, msg.payload_len = t[3].len;
@@ -509,6 +517,8 @@ client_handle(struct cxbus *c, const struct resp_reply *rr)
 			    (int)t->len, t->s));
 		if (c->confirms > 0)
 			c->confirms--;
+		break;
+	case PEND_QUIET:
 		break;
 	case PEND_PING:
 		if (t->type == '-')
@@ -892,6 +902,20 @@ cxbus_subscribe(struct cxbus *c, const char *pattern, int flags,
 	if (c->failed)
 		return (-1);
 	glob = !(flags & CXBUS_FIXED) && glob_is_pattern(pattern, len);
+
+	/*
+	 * Ask cxbusd to say when it had to drop messages for us; a Redis
+	 * server answers with an error, which is of no interest.
+	 */
+	if (!c->notify_asked) {
+		static const char	*argv[] = { "CXBUS.NOTIFY" };
+		static const size_t	 lens[] = { 12 };
+
+		c->notify_asked = 1;
+		if (client_send(c, PEND_QUIET, 1, argv, lens) == -1)
+			return (-1);
+	}
+
 	s = reallocarray(c->subs, c->nsubs + 1, sizeof(*c->subs));
 	if (s == NULL)
 		return (client_fail(c, "out of memory"));
@@ -998,4 +1022,31 @@ cxbus_call(struct cxbus *c, int argc, const char **argv, const size_t *lens,
 	*reply = c->call_reply;
 	c->call_reply = NULL;
 	return (0);
+}
+
+int
+cxbus_lossy(struct cxbus *c)
+{
+	static const char	*argv[] = { "CXBUS.LOSSY" };
+	static const size_t	 lens[] = { 11 };
+	struct cxbus_reply	*r;
+	int			 rc = 0;
+
+	if (cxbus_call(c, 1, argv, lens, &r) == -1)
+		return (-1);
+	if (r->type == CXBUS_REPLY_ERROR) {
+		snprintf(c->error, sizeof(c->error), "%s: %s", c->address,
+		    strncmp(r->str, "ERR unknown command", 19) == 0 ?
+		    "not supported by this server" : r->str);
+		c->refused = 1;
+		rc = -1;
+	}
+	cxbus_reply_free(r);
+	return (rc);
+}
+
+unsigned long long
+cxbus_dropped(struct cxbus *c)
+{
+	return (c->dropped);
 }

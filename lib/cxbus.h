@@ -128,6 +128,20 @@ unsigned long long cxbus_published(struct cxbus *);
 int		 cxbus_subscribe(struct cxbus *, const char *pattern,
 		    int flags, cxbus_cb *cb, void *arg);
 
+/*
+ * Ask cxbusd to drop what this connection cannot take rather than hold
+ * publishers back.  Call it before subscribing.  Fails on a server that
+ * does not know the command (a Redis server).
+ */
+int		 cxbus_lossy(struct cxbus *);
+
+/*
+ * How many messages the bus has reported dropping for this connection:
+ * a lossy one that fell behind, or one that took nothing for the
+ * daemon's stall timeout.
+ */
+unsigned long long cxbus_dropped(struct cxbus *);
+
 /* Drop a subscription made with the same PATTERN and FLAGS. */
 int		 cxbus_unsubscribe(struct cxbus *, const char *pattern,
 		    int flags);

@@ -34,6 +34,8 @@ struct sub_state {
 	int			 npatterns;
 	int			 flags;		/* for cxbus_subscribe */
 	int			 reconnect;
+	int			 lossy;
+	unsigned long long	 dropped;	/* reported so far */
 };
 
 /* Add bytes to the output; running out of memory ends the command. */
@@ -127,6 +129,9 @@ sub_subscribe(struct cxbus *c, struct sub_state *st)
 {
 	int	 i;
 
+	if (st->lossy && cxbus_lossy(c) == -1)
+		cli_bus_error(c, "sub");
+
 	for (i = 0; i < st->npatterns; i++)
 		if (cxbus_subscribe(c, st->patterns[i], st->flags,
 		    sub_message, st) == -1)
@@ -148,6 +153,7 @@ sub_reconnect(struct cxbus *c, struct sub_state *st, double deadline)
 	fprintf(stderr, "cxbus: sub: %s; reconnecting, messages may be "
 	    "missed\n", cxbus_error(c));
 	cxbus_close(c);
+	st->dropped = 0;
 	for (;;) {
 		if (deadline >= 0 && sub_left(deadline) < delay)
 			return (NULL);
@@ -162,6 +168,20 @@ sub_reconnect(struct cxbus *c, struct sub_state *st, double deadline)
 	sub_subscribe(c, st);
 	fprintf(stderr, "cxbus: sub: reconnected to %s\n", cxbus_address(c));
 	return (c);
+}
+
+/* Warn when the bus reports messages it had to drop for us. */
+static void
+sub_warn_drops(struct cxbus *c, struct sub_state *st)
+{
+	unsigned long long	 n = cxbus_dropped(c);
+
+	if (n == st->dropped)
+		return;
+	sub_flush(st);
+	fprintf(stderr, "cxbus: sub: the bus dropped %llu messages that "
+	    "this subscriber was too slow to take\n", n - st->dropped);
+	st->dropped = n;
 }
 
 /*
@@ -204,8 +224,12 @@ sub_loop(struct cxbus *c, struct sub_state *st, double deadline)
 			rc = EXIT_OK;
 			break;
 		}
-		if (pfd[0].revents == 0 || cxbus_dispatch(c, 0) != -1)
+		if (pfd[0].revents == 0)
 			continue;
+		if (cxbus_dispatch(c, 0) != -1) {
+			sub_warn_drops(c, st);
+			continue;
+		}
 		if (!st->reconnect)
 			cli_bus_error(c, "sub");
 		sub_flush(st);
@@ -224,6 +248,7 @@ cmd_sub(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "fixed", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 2000 },
+		{ "lossy", no_argument, NULL, 2002 },
 		{ "no-reconnect", no_argument, NULL, 2001 },
 		{ "null", no_argument, NULL, '0' },
 		{ "timeout", required_argument, NULL, 'W' },
@@ -262,6 +287,9 @@ cmd_sub(int argc, char **argv)
 			break;
 		case 2001:
 			st.reconnect = 0;
+			break;
+		case 2002:
+			st.lossy = 1;
 			break;
 		}
 	}

@@ -24,12 +24,13 @@ static const struct cmd_entry cmd_table[] = {
 	    "  -0, --null          input records end with NUL, not newline\n"
 	    "      --whole         all of standard input is one message\n",
 	    cmd_pub },
-	{ "sub", "sub [-0Fv] [--json] [--no-reconnect] [-n count] "
+	{ "sub", "sub [-0Fv] [--json] [--lossy] [--no-reconnect] [-n count] "
 	    "[-W seconds] pattern ...",
 	    "Print each message on the topics and glob patterns given.\n"
 	    "  -0, --null          end each message with NUL, not newline\n"
 	    "  -F, --fixed         every argument is an exact topic\n"
 	    "      --json          one JSON object per message\n"
+	    "      --lossy         let the bus drop what we are too slow for\n"
 	    "  -n, --count N       exit after N messages\n"
 	    "      --no-reconnect  exit 1 when the bus goes away\n"
 	    "  -v, --verbose       print the topic before each message\n"

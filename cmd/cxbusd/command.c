@@ -46,6 +46,8 @@ static void	 cmd_info(struct peer *, int, char **, size_t *);
 static void	 cmd_topics(struct peer *, int, char **, size_t *);
 static void	 cmd_status(struct peer *, int, char **, size_t *);
 static void	 cmd_nolocal(struct peer *, int, char **, size_t *);
+static void	 cmd_lossy(struct peer *, int, char **, size_t *);
+static void	 cmd_notify(struct peer *, int, char **, size_t *);
 
 /* PUBLISH first: it is by far the most frequent. */
 static const struct cmd_entry cmd_table[] = {
@@ -68,6 +70,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "cxbus.topics", -1, 0, cmd_topics },
 	{ "cxbus.status", 1, 0, cmd_status },
 	{ "cxbus.nolocal", 2, 0, cmd_nolocal },
+	{ "cxbus.lossy", 1, 0, cmd_lossy },
+	{ "cxbus.notify", 1, 0, cmd_notify },
 };
 
 /* The Redis version whose pub/sub behaviour this daemon follows. */
@@ -801,5 +805,27 @@ cmd_nolocal(struct peer *p, int argc, char **argv, size_t *lens)
 		return;
 	}
 	p->nolocal = id;
+	reply_line(p, '+', "OK");
+}
+
+/*
+ * CXBUS.LOSSY: this connection never holds publishers back; what does
+ * not fit in its queue is dropped and counted.
+ */
+static void
+cmd_lossy(struct peer *p, int argc, char **argv, size_t *lens)
+{
+	p->flags |= PEER_LOSSY;
+	reply_line(p, '+', "OK");
+}
+
+/*
+ * CXBUS.NOTIFY: after losing messages, this connection is told how many,
+ * as a message on the topic cxbus.dropped once its queue has room.
+ */
+static void
+cmd_notify(struct peer *p, int argc, char **argv, size_t *lens)
+{
+	p->flags |= PEER_NOTIFY;
 	reply_line(p, '+', "OK");
 }

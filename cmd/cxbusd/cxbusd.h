@@ -75,6 +75,8 @@ struct ptrvec {
 #define PEER_STALLED	0x10	/* took nothing for too long: drop for it */
 #define PEER_DEAD	0x20	/* closed, waiting to be freed */
 #define PEER_RESUMED	0x40	/* unpaused: run what it had sent */
+#define PEER_LOSSY	0x80	/* drops rather than hold publishers back */
+#define PEER_NOTIFY	0x100	/* is told of its drops on cxbus.dropped */
 
 /* One client connection. */
 struct peer {
@@ -96,6 +98,7 @@ struct peer {
 	int			 want_write;
 	time_t			 last_progress;
 	uint64_t		 dropped;
+	uint64_t		 unreported;	/* dropped since the last notice */
 	uint64_t		 nolocal;	/* skip what this client sends */
 
 	struct ptrvec		 topics;	/* struct topic * */

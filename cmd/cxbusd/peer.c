@@ -53,6 +53,7 @@ static void	 peer_write(struct peer *);
 static void	 peer_want_flush(struct peer *);
 static void	 peer_update_events(struct peer *);
 static int	 peer_queue(struct peer *, struct frame *, size_t);
+static void	 peer_report_drops(struct peer *);
 
 /* Take a new connection. */
 void
@@ -288,8 +289,10 @@ peer_send_frame(struct peer *p, struct frame *f)
 {
 	if (p->flags & (PEER_DEAD | PEER_CLOSING))
 		return;
-	if ((p->flags & PEER_STALLED) && p->outbytes >= opt.queue_limit) {
+	if ((p->flags & (PEER_STALLED | PEER_LOSSY)) &&
+	    p->outbytes >= opt.queue_limit) {
 		p->dropped++;
+		p->unreported++;
 		stats.messages_dropped++;
 		return;
 	}
@@ -314,7 +317,7 @@ int
 peer_full(struct peer *p)
 {
 	return (p->outbytes >= opt.queue_limit &&
-	    !(p->flags & (PEER_STALLED | PEER_DEAD)));
+	    !(p->flags & (PEER_STALLED | PEER_LOSSY | PEER_DEAD)));
 }
 
 /* Put the peer on the list written out after this round. */
@@ -377,11 +380,38 @@ peer_write(struct peer *p)
 	if (p->outbytes <= opt.queue_limit / 2) {
 		p->flags &= ~PEER_STALLED;
 		peer_resume_waiters(p);
+		if (p->unreported > 0 && (p->flags & PEER_NOTIFY))
+			peer_report_drops(p);
 	}
 	if (p->want_write != (p->qlen > 0)) {
 		p->want_write = p->qlen > 0;
 		peer_update_events(p);
 	}
+}
+
+/*
+ * Tell a peer that asked (CXBUS.NOTIFY) how many messages it lost, as a
+ * message on the topic cxbus.dropped, now that it has room again.
+ */
+static void
+peer_report_drops(struct peer *p)
+{
+	char		 num[24], *s = resp_ulltoa(p->unreported, num + 24);
+	const char	*parts[3] = { "message", "cxbus.dropped", s };
+	size_t		 lens[3] = { 7, 13, num + 24 - s };
+	struct buf	 b;
+	int		 i;
+
+	buf_init(&b);
+	if (resp_add_array(&b, (p->flags & PEER_RESP3) ? '>' : '*', 3) == -1)
+		goto out;
+	for (i = 0; i < 3; i++)
+		if (resp_add_bulk(&b, parts[i], lens[i]) == -1)
+			goto out;
+	p->unreported = 0;
+	peer_reply(p, buf_head(&b), buf_used(&b));
+out:
+	buf_free(&b);
 }
 
 /*
