@@ -114,40 +114,63 @@ test-sanitize: deps
 demo: deps all
 	examples/demo.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 \
-	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
-	    $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
-	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
-	install -m 644 libcxbus.a $(DESTDIR)$(LIBDIR)
-	install -m 755 libcxbus.so.0 $(DESTDIR)$(LIBDIR)
-	ln -sf libcxbus.so.0 $(DESTDIR)$(LIBDIR)/libcxbus.so
-	install -m 644 lib/cxbus.h $(DESTDIR)$(INCLUDEDIR)
-	install -m 644 cxbus.pc $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 man/cxbus.1 man/cxbusd.1 $(DESTDIR)$(MANDIR)/man1
-	install -m 644 man/cxbus.3 $(DESTDIR)$(MANDIR)/man3
-	install -m 644 man/cxbus.7 $(DESTDIR)$(MANDIR)/man7
-	install -m 644 completions/cxbus.bash \
-	    $(DESTDIR)$(DATADIR)/bash-completion/completions/cxbus
-	install -m 644 completions/_cxbus \
-	    $(DESTDIR)$(DATADIR)/zsh/vendor-completions
-	install -m 644 completions/cxbus.fish \
-	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+# Where install puts what is not a program, a library or a page: the
+# places the tools themselves look under the prefix (systemd's user unit
+# path is not below LIBDIR, which may be a multiarch directory).
+SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
+BASHCOMPDIR ?=	$(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?=	$(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?=	$(DATADIR)/fish/vendor_completions.d
+MANPAGES1 =	man/cxbus.1 man/cxbusd.1
+MANPAGES3 =	man/cxbus.3
+MANPAGES7 =	man/cxbus.7
 
+# The pkg-config file and the service name the installed paths, so they
+# are made here from the templates with this run's variables, not taken
+# from a build that may have had another PREFIX.
+install: all
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(LIBDIR)/pkgconfig" \
+	    "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(MANDIR)/man1" \
+	    "$(DESTDIR)$(MANDIR)/man3" "$(DESTDIR)$(MANDIR)/man7" \
+	    "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" \
+	    "$(DESTDIR)$(FISHCOMPDIR)" "$(DESTDIR)$(SYSTEMDUSERUNITDIR)"
+	install -m 755 $(PROGS) "$(DESTDIR)$(BINDIR)"
+	install -m 644 libcxbus.a "$(DESTDIR)$(LIBDIR)"
+	install -m 755 libcxbus.so.0 "$(DESTDIR)$(LIBDIR)"
+	ln -sf libcxbus.so.0 "$(DESTDIR)$(LIBDIR)/libcxbus.so"
+	install -m 644 lib/cxbus.h "$(DESTDIR)$(INCLUDEDIR)"
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    cxbus.pc.in > "$(DESTDIR)$(LIBDIR)/pkgconfig/cxbus.pc"
+	chmod 644 "$(DESTDIR)$(LIBDIR)/pkgconfig/cxbus.pc"
+	install -m 644 $(MANPAGES1) "$(DESTDIR)$(MANDIR)/man1"
+	install -m 644 $(MANPAGES3) "$(DESTDIR)$(MANDIR)/man3"
+	install -m 644 $(MANPAGES7) "$(DESTDIR)$(MANDIR)/man7"
+	install -m 644 completions/cxbus.bash \
+	    "$(DESTDIR)$(BASHCOMPDIR)/cxbus"
+	install -m 644 completions/_cxbus "$(DESTDIR)$(ZSHCOMPDIR)"
+	install -m 644 completions/cxbus.fish "$(DESTDIR)$(FISHCOMPDIR)"
+	install -m 644 contrib/systemd/cxbus.socket \
+	    "$(DESTDIR)$(SYSTEMDUSERUNITDIR)"
+	sed -e 's|@BINDIR@|$(BINDIR)|' contrib/systemd/cxbus.service > \
+	    "$(DESTDIR)$(SYSTEMDUSERUNITDIR)/cxbus.service"
+	chmod 644 "$(DESTDIR)$(SYSTEMDUSERUNITDIR)/cxbus.service"
+
+# Remove the files install put there; the directories may hold others'.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/cxbus $(DESTDIR)$(BINDIR)/cxbusd \
-	    $(DESTDIR)$(LIBDIR)/libcxbus.a $(DESTDIR)$(LIBDIR)/libcxbus.so.0 \
-	    $(DESTDIR)$(LIBDIR)/libcxbus.so \
-	    $(DESTDIR)$(LIBDIR)/pkgconfig/cxbus.pc \
-	    $(DESTDIR)$(INCLUDEDIR)/cxbus.h \
-	    $(DESTDIR)$(MANDIR)/man1/cxbus.1 $(DESTDIR)$(MANDIR)/man1/cxbusd.1 \
-	    $(DESTDIR)$(MANDIR)/man3/cxbus.3 $(DESTDIR)$(MANDIR)/man7/cxbus.7 \
-	    $(DESTDIR)$(DATADIR)/bash-completion/completions/cxbus \
-	    $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_cxbus \
-	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/cxbus.fish
+	rm -f "$(DESTDIR)$(BINDIR)/cxbus" "$(DESTDIR)$(BINDIR)/cxbusd" \
+	    "$(DESTDIR)$(LIBDIR)/libcxbus.a" \
+	    "$(DESTDIR)$(LIBDIR)/libcxbus.so.0" \
+	    "$(DESTDIR)$(LIBDIR)/libcxbus.so" \
+	    "$(DESTDIR)$(LIBDIR)/pkgconfig/cxbus.pc" \
+	    "$(DESTDIR)$(INCLUDEDIR)/cxbus.h" \
+	    $(patsubst man/%,"$(DESTDIR)$(MANDIR)/man1/%",$(MANPAGES1)) \
+	    $(patsubst man/%,"$(DESTDIR)$(MANDIR)/man3/%",$(MANPAGES3)) \
+	    $(patsubst man/%,"$(DESTDIR)$(MANDIR)/man7/%",$(MANPAGES7)) \
+	    "$(DESTDIR)$(BASHCOMPDIR)/cxbus" "$(DESTDIR)$(ZSHCOMPDIR)/_cxbus" \
+	    "$(DESTDIR)$(FISHCOMPDIR)/cxbus.fish" \
+	    "$(DESTDIR)$(SYSTEMDUSERUNITDIR)/cxbus.socket" \
+	    "$(DESTDIR)$(SYSTEMDUSERUNITDIR)/cxbus.service"
 
 clean:
 	rm -f $(LIB_OBJS) $(CXBUS_OBJS) $(CXBUSD_OBJS) $(UNIT_BINS) \
