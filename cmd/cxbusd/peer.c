@@ -60,12 +60,20 @@ void
 peer_accept(int fd, uid_t uid, pid_t pid)
 {
 	struct peer	*p;
+	int		 sndbuf = 1024 * 1024;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_warn("peer_accept");
 		close(fd);
 		return;
 	}
+	/*
+	 * A bigger send buffer lets a subscriber that reads in large batches
+	 * get large writes: with the default, a full socket is refilled a
+	 * page at a time.  The kernel caps it at net.core.wmem_max.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+
 	p->fd = fd;
 	p->id = next_id++;
 	p->uid = uid;
