@@ -152,3 +152,16 @@ time.sleep(30)' "$SOCK" 3>&- &
 	same "$RC" 0
 	file_is out 'before\nafter\n'
 }
+
+@test "cxbusd without -S uses the default path and creates its directory 0700 (B10)" {
+	unset CXBUS_SOCKET XDG_RUNTIME_DIR
+	export TMPDIR=$T/tmpd
+	mkdir "$TMPDIR"
+	local d=$TMPDIR/cxbus-$(id -u)
+	run -0 --separate-stderr timeout "$TMO" cxbusd
+	same "$stderr" ""
+	[ -S "$d/bus.sock" ]
+	same "$(stat -c '%a %u %F' "$d")" "700 $(id -u) directory"
+	same "$(stat -c '%a %u' "$d/bus.sock")" "600 $(id -u)"
+	run -0 cx --no-autostart ping
+}

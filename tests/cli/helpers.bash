@@ -42,8 +42,15 @@ common_setup() {
 	DAEMON_PIDS=()
 	REDIS_PID=
 	if [ -n "${CXBUS_TEST_WRAP:-}" ]; then
-		printf '#!/bin/sh\nexec %s %q "$@"\n' "$CXBUS_TEST_WRAP" \
-		    "$(command -v cxbusd)" > "$T/cxbusd-wrap"
+		# An autostarted daemon must let go of the stderr pipe that
+		# cxbus reads until the daemon detaches; valgrind would keep
+		# it open for its report, so send that to a file instead.
+		local extra=
+		case ${CXBUS_TEST_WRAP%% *} in
+		valgrind|*/valgrind) extra="--log-file=$T/valgrind-%p.log" ;;
+		esac
+		printf '#!/bin/sh\nexec %s %s %q "$@"\n' "$CXBUS_TEST_WRAP" \
+		    "$extra" "$(command -v cxbusd)" > "$T/cxbusd-wrap"
 		chmod 755 "$T/cxbusd-wrap"
 		export CXBUS_DAEMON=$T/cxbusd-wrap
 	fi
@@ -75,8 +82,8 @@ test_pids() {
 	local f pid exe
 	{
 		grep -lF -e "$T" /proc/[0-9]*/cmdline 2>/dev/null
-		grep -lzxF -e "CXBUS_SOCKET=$SOCK" -e "TMPDIR=$T" \
-		    /proc/[0-9]*/environ 2>/dev/null
+		grep -lzF -e "CXBUS_SOCKET=$T" -e "TMPDIR=$T" \
+		    -e "XDG_RUNTIME_DIR=$T" /proc/[0-9]*/environ 2>/dev/null
 	} | sort -u | while IFS= read -r f; do
 		pid=${f#/proc/}
 		pid=${pid%%/*}
@@ -133,6 +140,12 @@ common_teardown() {
 			echo "cxbusd $pid: the wrapper found errors (exit 99)" >&2
 			rc=1
 		fi
+	done
+	for p in "$T"/valgrind-*.log; do
+		[ -s "$p" ] || continue
+		echo "--- $p: errors in an autostarted cxbusd" >&2
+		head -n 40 "$p" >&2
+		rc=1
 	done
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] || [ "$rc" != 0 ]; then
 		for p in "$T"/cxbusd*.log; do

@@ -216,6 +216,14 @@ print([json.loads(l)["payload"] for l in open("j")])'
 	cmp out in
 }
 
+@test "pub exits only after the bus took every message" {
+	seq 100000 | cx pub nobody-listens
+	run -0 cx status
+	same "$(status_value messages_in <<< "$output")" 100000
+	run -0 cx topics --json nobody-listens
+	[[ "$output" == *'"messages":100000'* ]] || { echo "$output"; false; }
+}
+
 @test "-F treats glob characters as an exact topic" {
 	bg_sub out -F -v -n 1 'a*'
 	run -0 cx pub ab y
