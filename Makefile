@@ -30,7 +30,7 @@ LIB_OBJS =	$(LIB_SRCS:.c=.o)
 
 CXBUS_SRCS =	cmd/cxbus/main.c cmd/cxbus/cmd-pub.c cmd/cxbus/cmd-sub.c \
 		cmd/cxbus/cmd-topics.c cmd/cxbus/cmd-status.c \
-		cmd/cxbus/output.c
+		cmd/cxbus/output.c cmd/cxbus/print.c cmd/cxbus/cmd-pipe.c
 CXBUS_OBJS =	$(CXBUS_SRCS:.c=.o)
 
 CXBUSD_SRCS =	cmd/cxbusd/main.c cmd/cxbusd/loop.c cmd/cxbusd/listen.c \
@@ -114,6 +114,10 @@ test-sanitize: deps
 demo: deps all
 	examples/demo.sh
 
+# Figures beside the design's anchors; prints, never fails on a figure.
+bench: all
+	tests/bench/run
+
 # Where install puts what is not a program, a library or a page: the
 # places the tools themselves look under the prefix (systemd's user unit
 # path is not below LIBDIR, which may be a multiarch directory).
@@ -176,5 +180,5 @@ clean:
 	rm -f $(LIB_OBJS) $(CXBUS_OBJS) $(CXBUSD_OBJS) $(UNIT_BINS) \
 	    $(PROGS) $(LIBS) cxbus.pc
 
-.PHONY: all deps test unit-bins test-unit test-cli test-sanitize demo \
+.PHONY: all deps test unit-bins test-unit test-cli test-sanitize demo bench \
 	install uninstall clean
