@@ -60,6 +60,7 @@ int		 cmd_sub(int, char **);
 int		 cmd_topics(int, char **);
 int		 cmd_status(int, char **);
 int		 cmd_ping(int, char **);
+int		 cmd_pipe(int, char **);
 extern const char	*cmd_pub_usage, *cmd_sub_usage, *cmd_topics_usage,
 			*cmd_status_usage, *cmd_ping_usage;
 
@@ -70,5 +71,25 @@ int		 out_base64(struct buf *, const char *, size_t);
 int		 out_json_field(struct buf *, const char *, const char *,
 		     size_t);
 int		 out_write(int, struct buf *);
+
+/* print.c: a message as sub and pipe print it. */
+enum print_format {
+	PRINT_PAYLOAD,		/* the payload */
+	PRINT_VERBOSE,		/* topic, space, payload */
+	PRINT_JSON		/* one JSON object */
+};
+
+struct print {
+	const char		*cmd;	/* for error messages */
+	enum print_format	 format;
+	char			 end;	/* '\n' or '\0' */
+	struct buf		 out;
+};
+
+void		 print_init(struct print *, const char *, enum print_format,
+		     char);
+void		 print_free(struct print *);
+void		 print_message(struct print *, const struct cxbus_msg *);
+void		 print_flush(struct print *);
 
 #endif /* CLI_H */

@@ -18,18 +18,10 @@
 
 #include "cli.h"
 
-enum sub_format {
-	FORMAT_PAYLOAD,
-	FORMAT_VERBOSE,
-	FORMAT_JSON
-};
-
 struct sub_state {
-	enum sub_format		 format;
-	char			 end;		/* '\n' or '\0' */
+	struct print		 pr;
 	long long		 count;		/* 0: no limit */
 	long long		 seen;
-	struct buf		 out;
 	char			**patterns;
 	int			 npatterns;
 	int			 flags;		/* for cxbus_subscribe */
@@ -38,39 +30,7 @@ struct sub_state {
 	unsigned long long	 dropped;	/* reported so far */
 };
 
-/* Add bytes to the output; running out of memory ends the command. */
-static void
-sub_add(struct sub_state *st, const void *data, size_t len)
-{
-	if (buf_add(&st->out, data, len) == -1) {
-		perror("cxbus: sub");
-		exit(EXIT_BUS);
-	}
-}
-
-/* One message as a JSON object. */
-static void
-sub_json(struct sub_state *st, const struct cxbus_msg *m)
-{
-	struct timespec	 ts;
-	char		 when[64];
-	int		 n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (out_json_field(&st->out, "{\"topic", m->topic, m->topic_len) ==
-	    -1 || out_json_field(&st->out, ",\"payload", m->payload,
-	    m->payload_len) == -1 || (m->pattern != NULL &&
-	    out_json_field(&st->out, ",\"pattern", m->pattern,
-	    m->pattern_len) == -1)) {
-		perror("cxbus: sub");
-		exit(EXIT_BUS);
-	}
-	n = snprintf(when, sizeof(when), ",\"time\":%lld.%03ld}",
-	    (long long)ts.tv_sec, ts.tv_nsec / 1000000);
-	sub_add(st, when, n);
-}
-
-/* The callback: format one message, unless the count is reached. */
+/* The callback: print one message, unless the count is reached. */
 static void
 sub_message(struct cxbus *c, const struct cxbus_msg *m, void *arg)
 {
@@ -79,34 +39,7 @@ sub_message(struct cxbus *c, const struct cxbus_msg *m, void *arg)
 	if (st->count > 0 && st->seen >= st->count)
 		return;
 	st->seen++;
-	switch (st->format) {
-	case FORMAT_VERBOSE:
-		sub_add(st, m->topic, m->topic_len);
-		sub_add(st, " ", 1);
-		/* FALLTHROUGH */
-	case FORMAT_PAYLOAD:
-		sub_add(st, m->payload, m->payload_len);
-		break;
-	case FORMAT_JSON:
-		sub_json(st, m);
-		break;
-	}
-	sub_add(st, &st->end, 1);
-}
-
-/*
- * Write what gathered.  When the reader has gone, end quietly with 0, as
- * a filter whose output is closed should.
- */
-static void
-sub_flush(struct sub_state *st)
-{
-	if (out_write(STDOUT_FILENO, &st->out) == -1) {
-		if (errno == EPIPE)
-			exit(EXIT_OK);
-		perror("cxbus: sub: standard output");
-		exit(EXIT_BUS);
-	}
+	print_message(&st->pr, m);
 }
 
 /* Milliseconds until DEADLINE (in seconds on the monotonic clock). */
@@ -178,7 +111,7 @@ sub_warn_drops(struct cxbus *c, struct sub_state *st)
 
 	if (n == st->dropped)
 		return;
-	sub_flush(st);
+	print_flush(&st->pr);
 	fprintf(stderr, "cxbus: sub: the bus dropped %llu messages that "
 	    "this subscriber was too slow to take\n", n - st->dropped);
 	st->dropped = n;
@@ -199,7 +132,7 @@ sub_loop(struct cxbus *c, struct sub_state *st, double deadline)
 	int		 n;
 
 	for (;;) {
-		sub_flush(st);
+		print_flush(&st->pr);
 		if (st->count > 0 && st->seen >= st->count) {
 			rc = EXIT_OK;
 			break;
@@ -232,7 +165,7 @@ sub_loop(struct cxbus *c, struct sub_state *st, double deadline)
 		}
 		if (!st->reconnect)
 			cli_bus_error(c, "sub");
-		sub_flush(st);
+		print_flush(&st->pr);
 		if ((c = sub_reconnect(c, st, deadline)) == NULL)
 			return (EXIT_TIMEOUT);
 	}
@@ -255,11 +188,12 @@ cmd_sub(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sub_state	 st = { .format = FORMAT_PAYLOAD, .end = '\n',
-				    .reconnect = 1 };
+	struct sub_state	 st = { .reconnect = 1 };
 	struct cxbus		*c;
 	struct timespec		 ts;
+	enum print_format	 format = PRINT_PAYLOAD;
 	double			 timeout = -1, deadline = -1;
+	char			 end = '\n';
 	int			 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "0Fn:vW:" COMMON_SHORTOPTS,
@@ -268,7 +202,7 @@ cmd_sub(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case '0':
-			st.end = '\0';
+			end = '\0';
 			break;
 		case 'F':
 			st.flags |= CXBUS_FIXED;
@@ -277,13 +211,13 @@ cmd_sub(int argc, char **argv)
 			st.count = cli_count("sub", "-n", optarg);
 			break;
 		case 'v':
-			st.format = FORMAT_VERBOSE;
+			format = PRINT_VERBOSE;
 			break;
 		case 'W':
 			timeout = cli_seconds("sub", "-W", optarg);
 			break;
 		case 2000:
-			st.format = FORMAT_JSON;
+			format = PRINT_JSON;
 			break;
 		case 2001:
 			st.reconnect = 0;
@@ -302,14 +236,14 @@ cmd_sub(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		deadline = ts.tv_sec + ts.tv_nsec / 1e9 + timeout;
 	}
-	buf_init(&st.out);
+	print_init(&st.pr, "sub", format, end);
 	st.patterns = argv;
 	st.npatterns = argc;
 	c = cli_connect("sub", 1);
 	sub_subscribe(c, &st);
 
 	rc = sub_loop(c, &st, deadline);
-	sub_flush(&st);
-	buf_free(&st.out);
+	print_flush(&st.pr);
+	print_free(&st.pr);
 	return (rc);
 }

@@ -36,6 +36,14 @@ static const struct cmd_entry cmd_table[] = {
 	    "  -v, --verbose       print the topic before each message\n"
 	    "  -W, --timeout SECS  exit 3 when SECS pass first\n",
 	    cmd_sub },
+	{ "pipe", "pipe [-0v] [--echo] [--json] topic",
+	    "Publish each line of standard input on topic, and print what\n"
+	    "everyone else publishes there.\n"
+	    "  -0, --null          records end with NUL, in and out\n"
+	    "      --echo          print our own messages too\n"
+	    "      --json          one JSON object per message\n"
+	    "  -v, --verbose       print the topic before each message\n",
+	    cmd_pipe },
 	{ "topics", "topics [-1] [--json] [pattern]",
 	    "List the topics the bus knows, or those matching pattern.\n"
 	    "  -1, --names         names only, one per line\n"
@@ -88,7 +96,7 @@ cli_usage(const char *what)
 		fprintf(stderr, "usage: cxbus %s\n", current->usage);
 	else
 		fprintf(stderr, "usage: cxbus [-S socket] [--url url] "
-		    "[--no-autostart] pub|sub|topics|status|ping ...\n");
+		    "[--no-autostart] pub|sub|pipe|topics|status|ping ...\n");
 	exit(EXIT_USAGE);
 }
 
