@@ -65,6 +65,16 @@ pid_alive() {
 	[ -n "$state" ] && [ "$state" != Z ]
 }
 
+# Whether PID is a live child of this shell.  A pid that was reaped may
+# belong to someone else by now (pids wrap quickly on a busy machine), so
+# teardown signals a remembered pid only while this holds.
+our_child() {
+	local ppid
+	pid_alive "$1" || return 1
+	ppid=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f2)
+	[ "$ppid" = "$BASHPID" ]
+}
+
 # Wait up to SECONDS (default $DEADLINE) for PID to end; 1 if it did not.
 wait_gone() {
 	local pid=$1 secs=${2:-$DEADLINE} end
@@ -104,26 +114,29 @@ bus_pid() {
 }
 
 # End the processes this test started: background clients first, then
-# daemons (ours, the one status names, any other with $T in its command
-# line), each by pid, waiting a bounded time; then remove $T.
+# daemons (ours, and any other process whose command line or environment
+# names $T: autostarted ones, detached ones), each by pid, waiting a
+# bounded time; then remove $T.
 common_teardown() {
 	local pid rc pids=() p
 	cd / || true
 	for pid in "${BG_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
+		our_child "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in "${BG_PIDS[@]}"; do
+		our_child "$pid" || continue
 		wait_gone "$pid" 3 || kill -KILL "$pid" 2>/dev/null || true
 	done
-	if [ -n "$REDIS_PID" ]; then
+	if [ -n "$REDIS_PID" ] && our_child "$REDIS_PID"; then
 		kill -TERM "$REDIS_PID" 2>/dev/null || true
 		wait_gone "$REDIS_PID" 5 || kill -KILL "$REDIS_PID" 2>/dev/null
 	fi
+	for pid in "${DAEMON_PIDS[@]}"; do
+		our_child "$pid" && pids+=("$pid")
+	done
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
-		p=$(bus_pid)
 		# shellcheck disable=SC2207
-		pids=($(printf '%s\n' "${DAEMON_PIDS[@]}" $p $(test_pids) |
-		    sort -un))
+		pids=($(printf '%s\n' "${pids[@]}" $(test_pids) | sort -un))
 	fi
 	for pid in "${pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
