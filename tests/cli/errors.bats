@@ -214,13 +214,19 @@ refuses_dir() {
 	command -v setpriv >/dev/null || skip "setpriv not installed"
 	start_bus
 	local as_nobody="setpriv --reuid 65534 --regid 65534 --clear-groups"
+	# The other user must be able to run the tools wherever the tree
+	# lives (a checkout under a 0700 home, say): give it copies.
+	cp "$(command -v cxbus)" "$T/cxbus-other"
+	cp "$PROBE" "$T/probe-other.py"
+	chmod 0755 "$T/cxbus-other" "$T/probe-other.py"
 	# Through the mode: the directory and socket keep others out.
 	chmod 0711 "$T"
-	run -1 timeout "$TMO" $as_nobody cxbus --no-autostart pub t x
+	run -1 timeout "$TMO" $as_nobody "$T/cxbus-other" --no-autostart pub t x
 	# Through the daemon's peer check: loosen the mode by hand.
 	chmod 0777 "$SOCK"
-	run -1 timeout "$TMO" $as_nobody cxbus --no-autostart pub t x
-	run -0 timeout "$TMO" $as_nobody "$PY" "$PROBE" "$SOCK" 'PING\r\n'
+	run -1 timeout "$TMO" $as_nobody "$T/cxbus-other" --no-autostart pub t x
+	run -0 timeout "$TMO" $as_nobody "$PY" "$T/probe-other.py" "$SOCK" \
+	    'PING\r\n'
 	[[ "$output" != *PONG* ]] || { echo "another uid got: $output"; false; }
 	# The owner still gets in.
 	run -0 cx --no-autostart ping
