@@ -1,7 +1,9 @@
 /*
  * listen.c: the listening socket.  The daemon holds a lock next to the
  * socket for its whole life, so that a second daemon, or one started by
- * several commands at once, knows at once that the bus is taken.
+ * several commands at once, knows at once that the bus is taken.  A socket
+ * handed over by systemd is not the daemon's: it takes no lock for it and
+ * leaves its file alone.
  */
 
 #include <sys/file.h>
@@ -11,11 +13,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <bsd/unistd.h>
 
@@ -27,7 +32,35 @@ static char	 listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static char	 lock_path[sizeof(listen_path) + 8];
 static int	 listen_owned;	/* we made the socket file: remove it */
 
+/* The first descriptor systemd passes, as sd_listen_fds(3) has it. */
+#define SD_LISTEN_FDS_START	3
+
 static void	 listen_accept(int, int, void *);
+static int	 listen_alive(const char *);
+static void	 listen_name(int);
+
+/*
+ * Whether something accepts connections at PATH.  The lock proves that no
+ * other daemon started itself there, but a socket systemd listens on has
+ * no lock, and removing it would cut systemd's users off.
+ */
+static int
+listen_alive(const char *path)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	int			 fd, alive;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (0);
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+
+	/* A full backlog (EAGAIN) is still a listener. */
+	alive = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    errno == EAGAIN || errno == EINPROGRESS;
+	close(fd);
+	return (alive);
+}
 
 /*
  * Take the lock, clear a stale socket and listen on PATH.  On failure
@@ -60,7 +93,17 @@ listen_open(const char *path, int *running)
 		return (-1);
 	}
 
-	/* Holding the lock, any socket file left is a dead daemon's. */
+	/*
+	 * Holding the lock, a socket file left is a dead daemon's, unless
+	 * systemd listens on it.
+	 */
+	if (listen_alive(path)) {
+		*running = 1;
+		unlink(lock_path);
+		close(lock_fd);
+		lock_fd = -1;
+		return (-1);
+	}
 	if (unlink(path) == -1 && errno != ENOENT) {
 		log_warn("%s", path);
 		return (-1);
@@ -91,27 +134,88 @@ listen_open(const char *path, int *running)
 }
 
 /*
- * Take a socket handed over by systemd (LISTEN_FDS, LISTEN_PID).  Returns
- * 1 when one was taken, 0 when none was offered.
+ * Put the address FD is bound to in listen_path and opt.socket: what
+ * systemd was told, whatever -S or the environment say.
+ */
+static void
+listen_name(int fd)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len = sizeof(sun);
+	size_t			 n;
+
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1)
+		fatal("LISTEN_FDS: getsockname");
+	if (sun.sun_family != AF_UNIX)
+		fatalx("LISTEN_FDS: descriptor %d is not a Unix socket", fd);
+	n = len > offsetof(struct sockaddr_un, sun_path) ?
+	    len - offsetof(struct sockaddr_un, sun_path) : 0;
+	if (n > sizeof(sun.sun_path))
+		n = sizeof(sun.sun_path);
+
+	/* An abstract name starts with a NUL; show it as ss(8) does. */
+	if (n == 0)
+		strlcpy(listen_path, "(unnamed)", sizeof(listen_path));
+	else if (sun.sun_path[0] == '\0')
+		snprintf(listen_path, sizeof(listen_path), "@%.*s",
+		    (int)(n - 1), sun.sun_path + 1);
+	else
+		snprintf(listen_path, sizeof(listen_path), "%.*s",
+		    (int)strnlen(sun.sun_path, n), sun.sun_path);
+	opt.socket = listen_path;
+}
+
+/*
+ * Take a socket handed over by systemd (LISTEN_FDS, LISTEN_PID): the first
+ * one, which must be a listening Unix stream socket, and set opt.socket
+ * to its address.  Returns 1 when one was taken, 0 when none was offered
+ * to this process.
  */
 int
 listen_adopt(void)
 {
 	const char	*fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-	int		 flags;
+	const char	*errstr;
+	long long	 n, owner;
+	socklen_t	 len;
+	int		 fd, type, accepting;
 
-	if (fds == NULL || pid == NULL || atoi(fds) < 1 ||
-	    atol(pid) != (long)getpid())
+	if (fds == NULL || pid == NULL)
 		return (0);
-	listen_fd = 3;
-	flags = fcntl(listen_fd, F_GETFL);
-	if (flags == -1)
-		fatal("LISTEN_FDS");
-	fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
-	fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+	owner = strtonum(pid, 1, LLONG_MAX, &errstr);
+	if (errstr != NULL || owner != (long long)getpid())
+		return (0);
+	n = strtonum(fds, 1, INT_MAX - SD_LISTEN_FDS_START, &errstr);
+	if (errstr != NULL)
+		fatalx("LISTEN_FDS=%s: %s", fds, errstr);
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
+
+	fd = SD_LISTEN_FDS_START;
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		fatal("LISTEN_FDS: descriptor %d", fd);
+	len = sizeof(accepting);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == -1)
+		fatal("LISTEN_FDS: descriptor %d", fd);
+	if (type != SOCK_STREAM || !accepting)
+		fatalx("LISTEN_FDS: descriptor %d is not a listening stream "
+		    "socket", fd);
+	listen_name(fd);
+
+	/* One bus, one socket: the others would only fill up unheard. */
+	if (n > 1) {
+		log_warnx("LISTEN_FDS: %lld sockets, using the first", n);
+		close_range(fd + 1, fd + n - 1, 0);
+	}
+
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("LISTEN_FDS: descriptor %d", fd);
+	listen_fd = fd;
+	listen_owned = 0;
 	return (1);
 }
 

@@ -223,15 +223,6 @@ main(int argc, char **argv)
 	opt.bulk_limit = opt.max_message < CX_MAX_INLINE ? CX_MAX_INLINE :
 	    opt.max_message;
 
-	/* Where: the same rules as every cxbus command. */
-	if (sockpath_resolve(given, path, sizeof(path), &is_default, err,
-	    sizeof(err)) == -1)
-		fatalx("%s", err);
-	if (is_default && sockpath_check_dir(path, 1, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	daemon_absolute(path, sizeof(path));
-	opt.socket = path;
-
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -239,16 +230,36 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
+	/*
+	 * A socket systemd hands over is where the bus is, whatever -S and
+	 * the environment say; systemd made its directory.  The daemon stays
+	 * in the foreground for systemd to follow, -f or not.
+	 */
 	adopted = listen_adopt();
-	if (!adopted && listen_open(path, &running) == -1) {
-		if (running) {
-			log_warnx("%s: already running", path);
-			exit(CX_EXIT_RUNNING);
+	if (adopted && given != NULL)
+		log_warnx("-S %s ignored: listening on the socket systemd "
+		    "passed, %s", given, opt.socket);
+	if (!adopted) {
+		/* Where: the same rules as every cxbus command. */
+		if (sockpath_resolve(given, path, sizeof(path), &is_default,
+		    err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		if (is_default && sockpath_check_dir(path, 1, err,
+		    sizeof(err)) == -1)
+			fatalx("%s", err);
+		daemon_absolute(path, sizeof(path));
+		opt.socket = path;
+
+		if (listen_open(path, &running) == -1) {
+			if (running) {
+				log_warnx("%s: already running", path);
+				exit(CX_EXIT_RUNNING);
+			}
+			exit(1);
 		}
-		exit(1);
+		if (!opt.foreground)
+			daemon_detach();
 	}
-	if (!opt.foreground && !adopted)
-		daemon_detach();
 
 	loop_init();
 	sigdelset(&sigs, SIGHUP);
@@ -257,7 +268,7 @@ main(int argc, char **argv)
 	loop_set(sfd, EV_READ, daemon_signal, NULL);
 	listen_start(1);
 	stats.started = time(NULL);
-	log_info("listening on %s", path);
+	log_info("listening on %s", opt.socket);
 
 	loop_run(daemon_after, daemon_tick);
 
