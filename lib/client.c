@@ -192,76 +192,321 @@ client_open_unix(struct cxbus *c, const char *path, int autostart)
 	return (client_fail(c, "no bus at %s: %s", path, strerror(saved)));
 }
 
+/* The parts of a server URL. */
+struct client_url {
+	int	 is_unix;
+	char	 host[256];
+	char	 port[16];
+	char	 path[PATH_MAX];
+	char	 user[256];
+	char	 password[256];
+};
+
+/* Whether ADDRESS is a URL (SCHEME://...) rather than a socket path. */
+static int
+client_is_url(const char *address)
+{
+	size_t	 n = strspn(address, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
+	return (n > 0 && strncmp(address + n, "://", 3) == 0);
+}
+
+/* The value of hexadecimal digit C, or -1. */
+static int
+client_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
 /*
- * Connect to a redis://[[USER]:PASSWORD@]HOST[:PORT] URL.  A password is
- * sent with AUTH and checked before this returns.
+ * Copy N bytes of S to OUT (LEN bytes), decoding %XX escapes, so that a
+ * password may hold '@', ':' or '/'.  -1 on a bad escape, a NUL, or no
+ * room.
  */
 static int
-client_open_url(struct cxbus *c, const char *url, char *password,
-    size_t pwlen, char *user, size_t userlen)
+client_unescape(const char *s, size_t n, char *out, size_t len)
+{
+	size_t	 i, o = 0;
+	int	 hi, lo, ch;
+
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)s[i];
+		if (ch == '%') {
+			if (i + 2 >= n)
+				return (-1);
+			if ((hi = client_hexval(s[i + 1])) == -1 ||
+			    (lo = client_hexval(s[i + 2])) == -1)
+				return (-1);
+			ch = hi * 16 + lo;
+			i += 2;
+		}
+		if (ch == '\0' || o + 1 >= len)
+			return (-1);
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+	return (0);
+}
+
+/* Take USER:PASSWORD (or PASSWORD alone, as redis-cli does) of N bytes. */
+static int
+client_url_userinfo(struct client_url *u, const char *s, size_t n)
+{
+	const char	*colon = memchr(s, ':', n);
+
+	if (colon == NULL)
+		return (client_unescape(s, n, u->password,
+		    sizeof(u->password)));
+	if (client_unescape(s, colon - s, u->user, sizeof(u->user)) == -1)
+		return (-1);
+	return (client_unescape(colon + 1, n - (colon - s) - 1, u->password,
+	    sizeof(u->password)));
+}
+
+/* Whether the N bytes at S are a database number (digits) or empty. */
+static int
+client_url_db(const char *s, size_t n)
+{
+	return (strspn(s, "0123456789") >= n && n <= 9);
+}
+
+/*
+ * Read the options after '?': password (or pass), user (or username),
+ * and db, which is checked and then ignored, since channels belong to no
+ * database.  Returns the name of a bad option, or NULL.
+ */
+static const char *
+client_url_options(struct client_url *u, const char *q)
+{
+	static char	 bad[64];
+	const char	*eq, *end;
+	size_t		 klen, vlen;
+	int		 r;
+
+	for (; *q != '\0'; q = *end == '&' ? end + 1 : end) {
+		end = q + strcspn(q, "&");
+		if ((eq = memchr(q, '=', end - q)) == NULL)
+			eq = end;
+		klen = eq - q;
+		vlen = eq < end ? end - eq - 1 : 0;
+		eq = eq < end ? eq + 1 : end;
+		if ((klen == 8 && strncmp(q, "password", 8) == 0) ||
+		    (klen == 4 && strncmp(q, "pass", 4) == 0))
+			r = client_unescape(eq, vlen, u->password,
+			    sizeof(u->password));
+		else if ((klen == 4 && strncmp(q, "user", 4) == 0) ||
+		    (klen == 8 && strncmp(q, "username", 8) == 0))
+			r = client_unescape(eq, vlen, u->user,
+			    sizeof(u->user));
+		else if (klen == 2 && strncmp(q, "db", 2) == 0)
+			r = client_url_db(eq, vlen) ? 0 : -1;
+		else if (klen == 0)
+			r = 0;
+		else
+			r = -1;
+		if (r == -1) {
+			snprintf(bad, sizeof(bad), "%.*s", (int)klen, q);
+			return (bad);
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * Split URL into U, or say why it cannot be used in ERR.  The forms:
+ *	redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?OPTIONS]
+ *	unix://[[USER]:PASSWORD@]/PATH[?OPTIONS]	(or redis+unix://)
+ */
+static int
+client_url_parse(const char *url, struct client_url *u, char *err,
+    size_t errlen)
+{
+	const char	*rest, *end, *at, *slash, *q, *bad, *port;
+	char		 hostport[300], *colon, *host;
+	size_t		 n;
+
+	memset(u, 0, sizeof(*u));
+	strlcpy(u->port, "6379", sizeof(u->port));
+	if (strncasecmp(url, "redis://", 8) == 0)
+		rest = url + 8;
+	else if (strncasecmp(url, "unix://", 7) == 0) {
+		rest = url + 7;
+		u->is_unix = 1;
+	} else if (strncasecmp(url, "redis+unix://", 13) == 0) {
+		rest = url + 13;
+		u->is_unix = 1;
+	} else if (strncasecmp(url, "rediss://", 9) == 0) {
+		snprintf(err, errlen, "TLS (rediss://) is not supported");
+		return (-1);
+	} else {
+		snprintf(err, errlen, "not a redis:// or unix:// URL");
+		return (-1);
+	}
+	q = rest + strcspn(rest, "?");
+
+	/* A Unix path starts at the first '/' after any credentials. */
+	if (u->is_unix) {
+		at = NULL;
+		if (*rest != '/') {
+			for (at = rest; at < q && !(at[0] == '@' &&
+			    at[1] == '/'); at++)
+				;
+			if (at == q) {
+				snprintf(err, errlen, "no socket path (use "
+				    "unix:///path/to/socket)");
+				return (-1);
+			}
+			if (client_url_userinfo(u, rest, at - rest) == -1)
+				goto bad_escape;
+			rest = at + 1;
+		}
+		if (rest == q || client_unescape(rest, q - rest, u->path,
+		    sizeof(u->path)) == -1) {
+			snprintf(err, errlen, "bad socket path");
+			return (-1);
+		}
+	} else {
+		end = rest + strcspn(rest, "/?");
+		at = NULL;
+		for (slash = rest; slash < end; slash++)
+			if (*slash == '@')
+				at = slash;
+		if (at != NULL) {
+			if (client_url_userinfo(u, rest, at - rest) == -1)
+				goto bad_escape;
+			rest = at + 1;
+		}
+		n = end - rest;
+		if (n >= sizeof(hostport)) {
+			snprintf(err, errlen, "host name too long");
+			return (-1);
+		}
+		memcpy(hostport, rest, n);
+		hostport[n] = '\0';
+		if (*end == '/' && !client_url_db(end + 1, q - end - 1)) {
+			snprintf(err, errlen, "bad database number");
+			return (-1);
+		}
+		host = hostport;
+		port = NULL;
+		if (hostport[0] == '[') {
+			end = strchr(hostport, ']');
+			if (end == NULL || (end[1] != '\0' && end[1] != ':')) {
+				snprintf(err, errlen, "bad address");
+				return (-1);
+			}
+			hostport[end - hostport] = '\0';
+			if (end[1] == ':')
+				port = end + 2;
+			host = hostport + 1;
+		} else if ((colon = strrchr(hostport, ':')) != NULL) {
+			*colon = '\0';
+			port = colon + 1;
+		}
+		if (port != NULL) {
+			n = strlen(port);
+			if (n == 0 || n > 5 || strspn(port, "0123456789") !=
+			    n || atoi(port) < 1 || atoi(port) > 65535) {
+				snprintf(err, errlen, "bad port");
+				return (-1);
+			}
+			strlcpy(u->port, port, sizeof(u->port));
+		}
+		strlcpy(u->host, *host != '\0' ? host : "127.0.0.1",
+		    sizeof(u->host));
+	}
+
+	if (*q == '?' && (bad = client_url_options(u, q + 1)) != NULL) {
+		snprintf(err, errlen, "bad URL option '%s'", bad);
+		return (-1);
+	}
+	return (0);
+
+bad_escape:
+	snprintf(err, errlen, "bad user or password (a %% must start a %%XX "
+	    "escape)");
+	return (-1);
+}
+
+/* URL with its credentials, if any, shown as "***", for messages. */
+static void
+client_url_redact(const char *url, char *out, size_t len)
+{
+	const char	*rest = strstr(url, "://"), *at = NULL, *s;
+
+	if (rest == NULL) {
+		strlcpy(out, url, len);
+		return;
+	}
+	rest += 3;
+	for (s = rest; *s != '\0' && *s != '?'; s++) {
+		if (*s == '@')
+			at = s;
+		if (*s == '/' && (s == rest || s[-1] == '@'))
+			break;
+	}
+	if (at == NULL)
+		strlcpy(out, url, len);
+	else
+		snprintf(out, len, "%.*s***%s", (int)(rest - url), url, at);
+}
+
+/*
+ * Connect to the server a URL names (see client_url_parse); never starts
+ * a daemon.  The address kept for messages leaves the password out.
+ */
+static int
+client_open_url(struct cxbus *c, const char *url, struct client_url *u)
 {
 	struct addrinfo	 hints = { 0 }, *res, *ai;
-	char		 host[256], port[16] = "6379", *at, *colon;
-	const char	*rest;
-	int		 fd = -1, rc, one = 1;
+	char		 err[256];
+	int		 fd = -1, rc, one = 1, saved;
 
-	strlcpy(c->address, url, sizeof(c->address));
-	if (strncmp(url, "redis://", 8) != 0)
-		return (client_fail(c, "%s: not a redis:// URL", url));
-	rest = url + 8;
-	if ((at = strrchr(rest, '@')) != NULL) {
-		size_t	 n = at - rest;
-		char	 cred[512];
-
-		if (n >= sizeof(cred))
-			return (client_fail(c, "%s: credentials too long",
-			    url));
-		memcpy(cred, rest, n);
-		cred[n] = '\0';
-		if ((colon = strchr(cred, ':')) != NULL) {
-			*colon = '\0';
-			strlcpy(user, cred, userlen);
-			strlcpy(password, colon + 1, pwlen);
-		} else
-			strlcpy(password, cred, pwlen);
-		rest = at + 1;
+	if (client_url_parse(url, u, err, sizeof(err)) == -1) {
+		client_url_redact(url, c->address, sizeof(c->address));
+		return (client_fail(c, "%s: %s", c->address, err));
 	}
-	strlcpy(host, rest, sizeof(host));
-	host[strcspn(host, "/")] = '\0';
-	if (host[0] == '[') {
-		char	*close_br = strchr(host, ']');
-
-		if (close_br == NULL)
-			return (client_fail(c, "%s: bad address", url));
-		*close_br = '\0';
-		if (close_br[1] == ':')
-			strlcpy(port, close_br + 2, sizeof(port));
-		memmove(host, host + 1, strlen(host));
-	} else if ((colon = strrchr(host, ':')) != NULL) {
-		*colon = '\0';
-		strlcpy(port, colon + 1, sizeof(port));
+	if (u->is_unix) {
+		snprintf(c->address, sizeof(c->address), "unix://%.*s",
+		    (int)sizeof(c->address) - 8, u->path);
+		if ((fd = client_connect_unix(u->path)) == -1)
+			return (client_fail(c, "no bus at %s: %s",
+			    c->address, strerror(errno)));
+		return (fd);
 	}
-	if (*host == '\0')
-		strlcpy(host, "127.0.0.1", sizeof(host));
+	snprintf(c->address, sizeof(c->address), strchr(u->host, ':') ?
+	    "redis://[%s]:%s" : "redis://%s:%s", u->host, u->port);
 
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		return (client_fail(c, "%s: %s", url, gai_strerror(rc)));
+	if ((rc = getaddrinfo(u->host, u->port, &hints, &res)) != 0)
+		return (client_fail(c, "%s: %s", c->address,
+		    gai_strerror(rc)));
+	saved = ECONNREFUSED;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
-		if (fd == -1)
+		if (fd == -1) {
+			saved = errno;
 			continue;
+		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
+		saved = errno;
 		close(fd);
 		fd = -1;
 	}
 	freeaddrinfo(res);
 	if (fd == -1)
-		return (client_fail(c, "no bus at %s: %s", url,
-		    strerror(errno)));
+		return (client_fail(c, "no bus at %s: %s", c->address,
+		    strerror(saved)));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return (fd);
 }
@@ -657,10 +902,11 @@ struct cxbus *
 cxbus_open(const char *address, int flags)
 {
 	struct cxbus	*c;
-	const char	*env, *argv[3];
-	char		 path[PATH_MAX], err[512], pw[256] = "", user[256] = "";
-	size_t		 lens[3];
-	int		 autostart, is_default, fd;
+	struct client_url	 u;
+	const char		*env, *argv[3];
+	char			 path[PATH_MAX], err[512];
+	size_t			 lens[3];
+	int			 autostart, is_default, fd, r;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
@@ -676,9 +922,9 @@ cxbus_open(const char *address, int flags)
 	    *env != '\0')
 		address = env;
 
-	if (address != NULL && strncmp(address, "redis://", 8) == 0)
-		fd = client_open_url(c, address, pw, sizeof(pw), user,
-		    sizeof(user));
+	memset(&u, 0, sizeof(u));
+	if (address != NULL && client_is_url(address))
+		fd = client_open_url(c, address, &u);
 	else if (address != NULL)
 		fd = client_open_unix(c, address, autostart);
 	else if (sockpath_resolve(NULL, path, sizeof(path), &is_default, err,
@@ -690,23 +936,37 @@ cxbus_open(const char *address, int flags)
 		fd = client_fail(c, "%s", err);
 	} else
 		fd = client_open_unix(c, path, autostart);
-	if (fd == -1)
+	if (fd == -1) {
+		explicit_bzero(&u, sizeof(u));
 		return (c);
+	}
 	c->fd = fd;
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
 		client_fail(c, "fcntl: %s", strerror(errno));
+		explicit_bzero(&u, sizeof(u));
 		return (c);
 	}
 
-	if (*pw != '\0') {
+	/*
+	 * A password from the URL: AUTH password, or AUTH user password
+	 * for an ACL user.  A refusal fails the connection here, before
+	 * anything is published.
+	 */
+	if (*u.password != '\0') {
 		argv[0] = "AUTH", lens[0] = 4;
-		argv[1] = *user ? user : pw, lens[1] = strlen(argv[1]);
-		argv[2] = pw, lens[2] = strlen(pw);
-		if (client_send(c, PEND_AUTH, *user ? 3 : 2, argv, lens) == 0)
-			client_wait(c, client_all_answered, client_now() +
-			    CLIENT_START_WAIT_MS);
-		explicit_bzero(pw, sizeof(pw));
+		argv[1] = *u.user ? u.user : u.password;
+		lens[1] = strlen(argv[1]);
+		argv[2] = u.password, lens[2] = strlen(u.password);
+		r = client_send(c, PEND_AUTH, *u.user ? 3 : 2, argv, lens);
+		if (r == 0 && client_wait(c, client_all_answered,
+		    client_now() + CLIENT_START_WAIT_MS) == 0)
+			client_fail(c, "%s: no answer to AUTH in %d ms",
+			    c->address, CLIENT_START_WAIT_MS);
+		/* The copy in the output buffer is gone once written. */
+		if (c->out.data != NULL)
+			explicit_bzero(c->out.data, c->out.cap);
 	}
+	explicit_bzero(&u, sizeof(u));
 	return (c);
 }
 
