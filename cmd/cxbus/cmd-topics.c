@@ -1,6 +1,12 @@
 /*
  * cmd-topics.c: cxbus topics, what the bus knows of its topics: a table
  * on a terminal, tab-separated rows on a pipe, JSON lines, or names.
+ *
+ * cxbusd answers CXBUS.TOPICS with every column.  A Redis server does
+ * not know that command; there the rows come from PUBSUB CHANNELS and
+ * PUBSUB NUMSUB, which give the channels with direct subscribers and
+ * their counts, and the columns Redis does not keep (messages, last
+ * publish, retained) are shown as unknown: "-", or null in JSON.
  */
 
 #include <stdio.h>
@@ -11,19 +17,24 @@
 
 #include "cli.h"
 
+/* NUMSUB asks for this many channels at a time. */
+#define TOPICS_NUMSUB_BATCH	512
+
 enum topics_format {
 	TOPICS_AUTO,
 	TOPICS_NAMES,
 	TOPICS_JSON
 };
 
-/* One row, taken from the reply. */
+/* One row, taken from a reply. */
 struct topic_row {
-	const struct cxbus_reply	*name;
-	long long			 subscribers;
-	long long			 messages;
-	long long			 last;
-	int				 retained;
+	const char	*name;
+	size_t		 len;
+	long long	 subscribers;
+	long long	 messages;
+	long long	 last;
+	int		 retained;
+	int		 known;		/* messages, last, retained known */
 };
 
 /* The last publish time as ISO 8601 UTC, or "-" for never. */
@@ -59,74 +70,157 @@ topics_age(char *out, size_t len, long long t)
 		snprintf(out, len, "%lldd ago", d / 86400);
 }
 
-/* Read row I of a CXBUS.TOPICS reply; -1 if it is not of that shape. */
+/* Read element E of a CXBUS.TOPICS reply; -1 if it is not of that shape. */
 static int
-topics_row(const struct cxbus_reply *r, size_t i, struct topic_row *row)
+topics_row(const struct cxbus_reply *e, struct topic_row *row)
 {
-	const struct cxbus_reply	*e = r->element[i];
-
 	if (e->type != CXBUS_REPLY_ARRAY || e->elements < 5 ||
 	    e->element[0]->type != CXBUS_REPLY_STRING)
 		return (-1);
-	row->name = e->element[0];
+	row->name = e->element[0]->str;
+	row->len = e->element[0]->len;
 	row->subscribers = e->element[1]->integer;
 	row->messages = e->element[2]->integer;
 	row->last = e->element[3]->integer;
 	row->retained = e->element[4]->integer != 0;
+	row->known = 1;
 	return (0);
 }
 
-/* Print every row in FORMAT; a table when standard output is a tty. */
+/* Print the rows in FORMAT; a table when standard output is a tty. */
 static void
-topics_print(const struct cxbus_reply *r, enum topics_format format)
+topics_print(const struct topic_row *rows, size_t n,
+    enum topics_format format)
 {
-	struct topic_row	 row;
+	const struct topic_row	*row;
 	struct buf		 out;
-	char			 when[64];
+	char			 when[64], num[32];
 	int			 tty = isatty(STDOUT_FILENO), width = 5;
 	size_t			 i;
 
 	buf_init(&out);
-	for (i = 0; i < r->elements; i++)
-		if (topics_row(r, i, &row) == 0 && (int)row.name->len > width)
-			width = row.name->len > 60 ? 60 : row.name->len;
+	for (i = 0; i < n; i++)
+		if ((int)rows[i].len > width)
+			width = rows[i].len > 60 ? 60 : rows[i].len;
 	if (format == TOPICS_AUTO && tty)
 		printf("%-*s %11s %10s %10s %8s\n", width, "TOPIC",
 		    "SUBSCRIBERS", "MESSAGES", "LAST", "RETAINED");
 
-	for (i = 0; i < r->elements; i++) {
-		if (topics_row(r, i, &row) == -1)
-			continue;
+	for (i = 0; i < n; i++) {
+		row = &rows[i];
+		snprintf(num, sizeof(num), "%lld", row->messages);
 		if (format == TOPICS_NAMES) {
-			fwrite(row.name->str, 1, row.name->len, stdout);
+			fwrite(row->name, 1, row->len, stdout);
 			putchar('\n');
 		} else if (format == TOPICS_JSON) {
 			out.off = out.len = 0;
-			if (out_json_field(&out, "{\"topic", row.name->str,
-			    row.name->len) == -1)
+			if (out_json_field(&out, "{\"topic", row->name,
+			    row->len) == -1)
 				exit(EXIT_BUS);
 			fwrite(buf_head(&out), 1, buf_used(&out), stdout);
-			topics_iso(when, sizeof(when), row.last);
-			printf(",\"subscribers\":%lld,\"messages\":%lld,"
+			topics_iso(when, sizeof(when), row->last);
+			printf(",\"subscribers\":%lld,\"messages\":%s,"
 			    "\"last\":%s%s%s,\"retained\":%s}\n",
-			    row.subscribers, row.messages,
-			    row.last > 0 ? "\"" : "",
-			    row.last > 0 ? when : "null",
-			    row.last > 0 ? "\"" : "",
-			    row.retained ? "true" : "false");
+			    row->subscribers, row->known ? num : "null",
+			    row->last > 0 ? "\"" : "",
+			    row->last > 0 ? when : "null",
+			    row->last > 0 ? "\"" : "",
+			    !row->known ? "null" :
+			    row->retained ? "true" : "false");
 		} else if (tty) {
-			topics_age(when, sizeof(when), row.last);
-			printf("%-*s %11lld %10lld %10s %8s\n", width,
-			    row.name->str, row.subscribers, row.messages,
-			    when, row.retained ? "yes" : "no");
+			topics_age(when, sizeof(when), row->last);
+			printf("%-*.*s %11lld %10s %10s %8s\n", width,
+			    (int)row->len, row->name, row->subscribers,
+			    row->known ? num : "-", when, !row->known ? "-" :
+			    row->retained ? "yes" : "no");
 		} else {
-			topics_iso(when, sizeof(when), row.last);
-			fwrite(row.name->str, 1, row.name->len, stdout);
-			printf("\t%lld\t%lld\t%s\t%s\n", row.subscribers,
-			    row.messages, when, row.retained ? "yes" : "no");
+			topics_iso(when, sizeof(when), row->last);
+			fwrite(row->name, 1, row->len, stdout);
+			printf("\t%lld\t%s\t%s\t%s\n", row->subscribers,
+			    row->known ? num : "-", when, !row->known ? "-" :
+			    row->retained ? "yes" : "no");
 		}
 	}
 	buf_free(&out);
+}
+
+/* Order rows by name, bytewise, as cxbusd lists its topics. */
+static int
+topics_cmp(const void *a, const void *b)
+{
+	const struct topic_row	*ra = a, *rb = b;
+	size_t			 n = ra->len < rb->len ? ra->len : rb->len;
+	int			 c;
+
+	if ((c = memcmp(ra->name, rb->name, n)) != 0)
+		return (c);
+	return (ra->len < rb->len ? -1 : ra->len > rb->len);
+}
+
+/*
+ * Fill ROWS from PUBSUB CHANNELS [pattern] and PUBSUB NUMSUB, for a
+ * server without CXBUS.TOPICS.  CHANNELS is the reply kept for the
+ * names.  Returns the number of rows; exits on failure.
+ */
+static size_t
+topics_from_pubsub(struct cxbus *c, const char *pattern,
+    struct cxbus_reply **channels, struct topic_row **rowsp)
+{
+	const char		*args[TOPICS_NUMSUB_BATCH + 2];
+	size_t			 lens[TOPICS_NUMSUB_BATCH + 2];
+	struct cxbus_reply	*r, *nr;
+	struct topic_row	*rows;
+	size_t			 n = 0, i, k, base;
+
+	args[0] = "PUBSUB", lens[0] = 6;
+	args[1] = "CHANNELS", lens[1] = 8;
+	if (pattern != NULL)
+		args[2] = pattern, lens[2] = strlen(pattern);
+	if (cxbus_call(c, pattern != NULL ? 3 : 2, args, lens, &r) == -1)
+		cli_bus_error(c, "topics");
+	if (r->type != CXBUS_REPLY_ARRAY) {
+		fprintf(stderr, "cxbus: topics: PUBSUB CHANNELS: %s\n",
+		    r->type == CXBUS_REPLY_ERROR ? r->str : "bad reply");
+		exit(EXIT_BUS);
+	}
+	*channels = r;
+	if ((rows = calloc(r->elements + 1, sizeof(*rows))) == NULL) {
+		perror("cxbus: topics");
+		exit(EXIT_BUS);
+	}
+	for (i = 0; i < r->elements; i++) {
+		if (r->element[i]->type != CXBUS_REPLY_STRING)
+			continue;
+		rows[n].name = r->element[i]->str;
+		rows[n].len = r->element[i]->len;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), topics_cmp);
+
+	/* Counts in batches, so that no command grows without bound. */
+	args[1] = "NUMSUB", lens[1] = 6;
+	for (base = 0; base < n; base += k) {
+		k = n - base < TOPICS_NUMSUB_BATCH ? n - base :
+		    TOPICS_NUMSUB_BATCH;
+		for (i = 0; i < k; i++) {
+			args[2 + i] = rows[base + i].name;
+			lens[2 + i] = rows[base + i].len;
+		}
+		if (cxbus_call(c, 2 + k, args, lens, &nr) == -1)
+			cli_bus_error(c, "topics");
+		if (nr->type != CXBUS_REPLY_ARRAY || nr->elements != 2 * k) {
+			fprintf(stderr, "cxbus: topics: PUBSUB NUMSUB: %s\n",
+			    nr->type == CXBUS_REPLY_ERROR ? nr->str :
+			    "bad reply");
+			exit(EXIT_BUS);
+		}
+		for (i = 0; i < k; i++)
+			rows[base + i].subscribers =
+			    nr->element[2 * i + 1]->integer;
+		cxbus_reply_free(nr);
+	}
+	*rowsp = rows;
+	return (n);
 }
 
 int
@@ -140,9 +234,10 @@ cmd_topics(int argc, char **argv)
 	};
 	enum topics_format	 format = TOPICS_AUTO;
 	struct cxbus		*c;
-	struct cxbus_reply	*r;
+	struct cxbus_reply	*r, *channels = NULL;
+	struct topic_row	*rows = NULL;
 	const char		*args[2] = { "CXBUS.TOPICS" };
-	size_t			 lens[2] = { 12 };
+	size_t			 lens[2] = { 12 }, n = 0, i;
 	int			 ch, rc = EXIT_OK;
 
 	while ((ch = getopt_long(argc, argv, "1" COMMON_SHORTOPTS, longopts,
@@ -166,15 +261,25 @@ cmd_topics(int argc, char **argv)
 	c = cli_connect("topics", 1);
 	if (cxbus_call(c, 1 + argc, args, lens, &r) == -1)
 		cli_bus_error(c, "topics");
-	if (cli_unsupported(r)) {
-		fprintf(stderr, "cxbus: topics: not supported by this "
-		    "server\n");
-		rc = EXIT_UNSUPPORTED;
-	} else if (r->type == CXBUS_REPLY_ERROR) {
+	if (cli_unsupported(r))
+		n = topics_from_pubsub(c, argc == 1 ? argv[0] : NULL,
+		    &channels, &rows);
+	else if (r->type == CXBUS_REPLY_ERROR) {
 		fprintf(stderr, "cxbus: topics: %s\n", r->str);
 		rc = EXIT_BUS;
-	} else if (r->type == CXBUS_REPLY_ARRAY)
-		topics_print(r, format);
+	} else if (r->type == CXBUS_REPLY_ARRAY) {
+		if ((rows = calloc(r->elements + 1, sizeof(*rows))) == NULL) {
+			perror("cxbus: topics");
+			exit(EXIT_BUS);
+		}
+		for (i = 0; i < r->elements; i++)
+			if (topics_row(r->element[i], &rows[n]) == 0)
+				n++;
+	}
+	if (rc == EXIT_OK)
+		topics_print(rows, n, format);
+	free(rows);
+	cxbus_reply_free(channels);
 	cxbus_reply_free(r);
 	cxbus_close(c);
 	if (fflush(stdout) == EOF)
