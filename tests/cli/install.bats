@@ -26,6 +26,10 @@ setup() {
 	P=$T/root/usr
 }
 
+teardown() {
+	common_teardown
+}
+
 # make in the repository with ARGS, quietly.
 mk() {
 	make -s -C "$TOP" "$@"
