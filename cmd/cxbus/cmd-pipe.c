@@ -312,6 +312,11 @@ cmd_pipe(int argc, char **argv)
 	/*
 	 * Whatever was read is published before the command ends; a pipe
 	 * nobody reads any more tries only for a while.
+	 * XXX This wait no longer takes what the listener is sent.  Two
+	 * pipes that end their input at once, each with publishes held back
+	 * by the other's full queue, wait for the daemon's stall timeout.
+	 * Waiting inside the loop would lift it, but the library cannot
+	 * yet tell without blocking whether every publish was answered.
 	 */
 	closed = pipe_loop(&st);
 	if (cxbus_flush(st.pub, closed ? PIPE_LAST_FLUSH_MS : -1) == -1 &&
