@@ -232,6 +232,44 @@ page_section() {
 	[ "$n" -ge 18 ]
 }
 
+@test "cxbus.7 names each subcommand in its command's item" {
+	local c w n=0
+	# "client GETNAME" for each entry of client_subs[] and the like.
+	awk 'match($0, /cmd_entry [a-z]+_subs\[\] = \{/) {
+		cmd = $0
+		sub(/.*cmd_entry /, "", cmd)
+		sub(/_subs.*/, "", cmd)
+		next
+	    }
+	    cmd != "" && /^};/ { cmd = "" }
+	    cmd != "" && match($0, /\.name = "[^"]+"/) {
+		print toupper(cmd), toupper(substr($0, RSTART + 9,
+		    RLENGTH - 10))
+	    }' "$TOP/cmd/cxbusd/command.c" > subs
+	# Each item's head, ".It Ic NAME ..." or ".It Xo" to ".Xc", as
+	# "NAME WORD" for each upper-case word in it.
+	awk 'function words(t,    k, i, w, c) {
+		k = split(t, w, /[ |]+/)
+		for (i = 1; i <= k; i++)
+			if (w[i] == ".Ic" || w[i] == "Ic") { c = w[i + 1]; break }
+		for (i = 1; i <= k; i++)
+			if (w[i] ~ /^[A-Z][A-Z.-]*$/)
+				print c, w[i]
+	    }
+	    /^\.It Xo$/ { head = 1; text = ""; next }
+	    head && /^\.Xc$/ { head = 0; words(text); next }
+	    head { text = text " " $0; next }
+	    /^\.It Ic / { words($0) }' "$MAN/cxbus.7" | sort -u > heads
+	while read -r c w; do
+		n=$((n + 1))
+		grep -qx -- "$c $w" heads ||
+		    { echo "cxbus.7: $c $w not in the item for $c" >&2
+		    return 1; }
+	done < subs
+	[ "$n" -ge 4 ] || [ -z "$(grep -l '_subs\[\]' \
+	    "$TOP/cmd/cxbusd/command.c")" ]
+}
+
 @test "each environment variable the code reads is in ENVIRONMENT" {
 	local v
 	# cxbus: the library and the command.
