@@ -87,6 +87,8 @@ struct cxbus {
 	int			 limit_asked;
 	int			 notify_asked;
 	unsigned long long	 dropped;	/* as the bus reported */
+	int			 in_callback;
+	int			 reported;	/* error told, kept for cxbus_error */
 };
 
 static int	 client_fail(struct cxbus *, const char *, ...)
@@ -621,24 +623,32 @@ client_is(const struct resp_token *t, const char *s)
 	    memcmp(t->s, s, n) == 0);
 }
 
-/* Call the callbacks of every subscription that MSG answers. */
+/*
+ * Call the callback of every subscription that MSG answers.  While a
+ * callback runs, nothing is read from the bus: the message's strings
+ * point into the input buffer, which a read could move, and a nested
+ * read would hand the same message out again.
+ */
 static void
 client_deliver(struct cxbus *c, const struct cxbus_msg *msg)
 {
 	const char	*name = msg->pattern ? msg->pattern : msg->topic;
 	size_t		 len = msg->pattern ? msg->pattern_len :
-			    msg->topic_len, i;
+			    msg->topic_len, i, n = 0;
 	int		 glob = msg->pattern != NULL;
+	struct sub	 match[8];
 
-	for (i = 0; i < c->nsubs; i++) {
-		if (c->subs[i].glob != glob || c->subs[i].len != len ||
-		    memcmp(c->subs[i].name, name, len) != 0)
-			continue;
-		c->subs[i].cb(c, msg, c->subs[i].arg);
+	/* Take the matches first: a callback may change the list. */
+	for (i = 0; i < c->nsubs && n < 8; i++)
+		if (c->subs[i].glob == glob && c->subs[i].len == len &&
+		    memcmp(c->subs[i].name, name, len) == 0)
+			match[n++] = c->subs[i];
+	c->in_callback++;
+	for (i = 0; i < n; i++) {
+		match[i].cb(c, msg, match[i].arg);
 		c->dispatched++;
-		/* The callback may have unsubscribed: the list moved. */
-		break;
 	}
+	c->in_callback--;
 }
 
 /* One subscribe or unsubscribe confirmation came: it answers the head. */
@@ -802,6 +812,8 @@ client_read(struct cxbus *c)
 {
 	ssize_t	 n;
 
+	if (c->in_callback)
+		return (0);
 	n = buf_read(&c->in, c->fd, CX_IO_CHUNK);
 	if (n == 0)
 		return (client_fail(c, "%s: the bus closed the connection",
@@ -822,7 +834,11 @@ client_write(struct cxbus *c)
 	ssize_t	 n;
 
 	while (buf_used(&c->out) > 0) {
-		n = buf_write(&c->out, c->fd);
+		/* send, not write: a closed bus must not raise SIGPIPE. */
+		n = send(c->fd, buf_head(&c->out), buf_used(&c->out),
+		    MSG_NOSIGNAL);
+		if (n > 0)
+			buf_consume(&c->out, n);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return (0);
@@ -850,8 +866,15 @@ client_wait(struct cxbus *c, int (*done)(struct cxbus *), long long deadline)
 			return (-1);
 		if (done(c))
 			return (1);
+		if (c->in_callback && buf_used(&c->out) == 0) {
+			snprintf(c->error, sizeof(c->error), "cannot wait for "
+			    "the bus inside a callback");
+			c->refused = 1;
+			return (-1);
+		}
 		pfd.fd = c->fd;
-		pfd.events = POLLIN | (buf_used(&c->out) > 0 ? POLLOUT : 0);
+		pfd.events = (c->in_callback ? 0 : POLLIN) |
+		    (buf_used(&c->out) > 0 ? POLLOUT : 0);
 		n = poll(&pfd, 1, client_left(deadline));
 		if (n == -1 && errno != EINTR)
 			return (client_fail(c, "poll: %s", strerror(errno)));
@@ -993,7 +1016,7 @@ cxbus_close(struct cxbus *c)
 const char *
 cxbus_error(struct cxbus *c)
 {
-	if (c->failed || c->refused)
+	if (c->failed || c->refused || c->reported)
 		return (c->error);
 	return (NULL);
 }
@@ -1049,6 +1072,7 @@ cxbus_publish(struct cxbus *c, const char *topic, const void *payload,
 
 	if (c->failed)
 		return (-1);
+	c->reported = 0;
 	if (c->max_message > 0 && (long long)len > c->max_message) {
 		snprintf(c->error, sizeof(c->error), "message %llu is over "
 		    "the bus's limit of %lld bytes", c->queued + 1,
@@ -1094,6 +1118,23 @@ cxbus_publish(struct cxbus *c, const char *topic, const void *payload,
 	return (0);
 }
 
+/*
+ * Fail once for a message the bus refused since the last report; the
+ * connection goes on, and cxbus_error keeps the text until the next
+ * call that can fail.
+ */
+static int
+client_report(struct cxbus *c)
+{
+	if (c->failed)
+		return (-1);
+	if (!c->refused)
+		return (0);
+	c->refused = 0;
+	c->reported = 1;
+	return (-1);
+}
+
 int
 cxbus_send(struct cxbus *c)
 {
@@ -1110,7 +1151,7 @@ cxbus_send(struct cxbus *c)
 	}
 	if (!c->failed && client_read(c) == -1)
 		return (-1);
-	return (c->failed || c->refused ? -1 : 0);
+	return (client_report(c));
 }
 
 int
@@ -1120,13 +1161,14 @@ cxbus_flush(struct cxbus *c, int timeout_ms)
 			    client_now() + timeout_ms;
 	int		 r;
 
+	c->reported = 0;
 	r = client_wait(c, client_all_answered, deadline);
 	if (r == 0)
 		return (client_fail(c, "%s: no answer in %d ms", c->address,
 		    timeout_ms));
-	if (r == -1 || c->refused)
+	if (r == -1)
 		return (-1);
-	return (0);
+	return (client_report(c));
 }
 
 unsigned long long
@@ -1146,9 +1188,26 @@ client_subscription(struct cxbus *c, const char *cmd, enum pending k,
 	if (client_send(c, k, 2, argv, lens) == -1)
 		return (-1);
 	c->confirms++;
+
+	/* From a callback, the confirmation is taken later. */
+	if (c->in_callback)
+		return (client_write(c));
 	if (client_wait(c, client_confirmed, -1) != 1)
 		return (-1);
 	return (0);
+}
+
+/* How many subscriptions of this connection are for NAME. */
+static size_t
+client_holders(struct cxbus *c, const char *name, size_t len, int glob)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < c->nsubs; i++)
+		if (c->subs[i].glob == glob && c->subs[i].len == len &&
+		    memcmp(c->subs[i].name, name, len) == 0)
+			n++;
+	return (n);
 }
 
 int
@@ -1188,6 +1247,10 @@ cxbus_subscribe(struct cxbus *c, const char *pattern, int flags,
 	s->cb = cb;
 	s->arg = arg;
 	c->nsubs++;
+
+	/* A second callback for the same name needs nothing of the bus. */
+	if (client_holders(c, pattern, len, glob) > 1)
+		return (0);
 	return (client_subscription(c, glob ? "PSUBSCRIBE" : "SUBSCRIBE",
 	    PEND_SUBSCRIBE, pattern));
 }
@@ -1209,6 +1272,10 @@ cxbus_unsubscribe(struct cxbus *c, const char *pattern, int flags)
 			break;
 		}
 	}
+
+	/* Others still listen to this name on this connection. */
+	if (client_holders(c, pattern, len, glob) > 0)
+		return (0);
 	return (client_subscription(c, glob ? "PUNSUBSCRIBE" : "UNSUBSCRIBE",
 	    PEND_UNSUBSCRIBE, pattern));
 }
@@ -1228,6 +1295,12 @@ cxbus_dispatch(struct cxbus *c, int timeout_ms)
 
 	if (c->failed)
 		return (-1);
+	if (c->in_callback) {
+		snprintf(c->error, sizeof(c->error), "cxbus_dispatch called "
+		    "from a callback");
+		c->refused = 1;
+		return (-1);
+	}
 	c->dispatched = 0;
 	if (client_process(c) == -1)
 		return (-1);

@@ -62,8 +62,12 @@ sub_subscribe(struct cxbus *c, struct sub_state *st)
 {
 	int	 i;
 
-	if (st->lossy && cxbus_lossy(c) == -1)
-		cli_bus_error(c, "sub");
+	if (st->lossy && cxbus_lossy(c) == -1) {
+		if (strstr(cxbus_error(c), "not supported") == NULL)
+			cli_bus_error(c, "sub");
+		fprintf(stderr, "cxbus: sub: --lossy: %s\n", cxbus_error(c));
+		exit(EXIT_UNSUPPORTED);
+	}
 
 	for (i = 0; i < st->npatterns; i++)
 		if (cxbus_subscribe(c, st->patterns[i], st->flags,
