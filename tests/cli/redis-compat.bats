@@ -690,6 +690,10 @@ EOF
 		run -5 --separate-stderr cx --url "$url" pub --retain t x
 		[[ "$stderr" == *"not supported by this server"* ]]
 	fi
+	if cxbus sub --help | grep -q -e '--lossy'; then
+		run -5 --separate-stderr cx --url "$url" sub --lossy -W 1 t
+		[[ "$stderr" == *"not supported by this server"* ]]
+	fi
 	if cxbus pub --help | grep -q -e '--wait-subscribers'; then
 		run -5 --separate-stderr cx --url "$url" pub -w 1 --timeout 1 t x
 		[[ "$stderr" == *"not supported by this server"* ]]
