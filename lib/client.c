@@ -683,9 +683,9 @@ client_push(struct cxbus *c, const struct resp_reply *rr)
 	if (t[0].type != '>' && (t[0].type != '*' ||
 	    (c->nsubs == 0 && c->confirms == 0)))
 		return (0);
-	if (t[0].n == 3 && client_is(&t[1], "message") &&
-	    c->notify_asked && client_is(&t[2], "cxbus.dropped")) {
-		c->dropped += strtoull(t[3].s, NULL, 10);
+	if (t[0].n == 2 && c->notify_asked &&
+	    client_is(&t[1], "cxbus.dropped") && t[2].type == ':') {
+		c->dropped += t[2].n;
 		return (1);
 	}
 	if (t[0].n == 3 && client_is(&t[1], "message")) {

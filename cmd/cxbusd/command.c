@@ -1597,13 +1597,25 @@ info_clients(struct buf *b)
 	info_line(b, "connected_clients:%u", npeers);
 }
 
+/*
+ * Bytes the daemon has allocated: small blocks from the heap and large
+ * ones (buffers of big messages) mapped on their own.
+ */
+static size_t
+memory_in_use(void)
+{
+	struct mallinfo2	 mi = mallinfo2();
+
+	return (mi.uordblks + mi.hblkhd);
+}
+
 /* INFO memory: what the daemon has allocated, also as Redis shows it. */
 static void
 info_memory(struct buf *b)
 {
 	static const char	 units[] = "KMGTP";
 	double			 v;
-	size_t			 used = mallinfo2().uordblks;
+	size_t			 used = memory_in_use();
 	int			 u = -1;
 
 	info_line(b, "used_memory:%zu", used);
@@ -1800,7 +1812,7 @@ cmd_status(struct peer *p, int argc, char **argv, size_t *lens)
 	reply_stat(p, "messages_out", stats.messages_out);
 	reply_stat(p, "messages_dropped", stats.messages_dropped);
 	reply_stat(p, "queued_bytes", queued);
-	reply_stat(p, "memory", mallinfo2().uordblks);
+	reply_stat(p, "memory", memory_in_use());
 }
 
 /*
@@ -1834,7 +1846,7 @@ cmd_lossy(struct peer *p, int argc, char **argv, size_t *lens)
 
 /*
  * CXBUS.NOTIFY: after losing messages, this connection is told how many,
- * as a message on the topic cxbus.dropped once its queue has room.
+ * as ["cxbus.dropped", count] once its queue has room.
  */
 static void
 cmd_notify(struct peer *p, int argc, char **argv, size_t *lens)

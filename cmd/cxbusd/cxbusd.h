@@ -22,6 +22,7 @@ struct options {
 	const char	*socket;
 	size_t		 max_message;
 	size_t		 bulk_limit;	/* longest string a frame may hold */
+	size_t		 input_limit;	/* longest unfinished command */
 	size_t		 queue_limit;	/* a subscriber's high-water mark */
 	int		 stall_timeout;	/* seconds */
 	int		 foreground;

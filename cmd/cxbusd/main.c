@@ -222,6 +222,7 @@ main(int argc, char **argv)
 	 */
 	opt.bulk_limit = opt.max_message < CX_MAX_INLINE ? CX_MAX_INLINE :
 	    opt.max_message;
+	opt.input_limit = 2 * opt.bulk_limit + CX_MAX_INLINE;
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);

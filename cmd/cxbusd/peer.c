@@ -177,6 +177,14 @@ peer_parse(struct peer *p, char *data, size_t len)
 			command_run(p, &p->args);
 		data += used;
 		len -= used;
+
+		/*
+		 * A client that does not read its replies is not read
+		 * either, or they would pile up here without bound.
+		 */
+		if (p->outbytes >= opt.queue_limit &&
+		    !(p->flags & (PEER_PAUSED | PEER_DEAD)))
+			peer_pause(p, p);
 	}
 	if (p->flags & PEER_DEAD)
 		return;
@@ -192,6 +200,16 @@ peer_parse(struct peer *p, char *data, size_t len)
 	}
 	if (buf_used(&p->in) == 0 && p->in.cap > PEER_IN_KEEP)
 		buf_free(&p->in);
+
+	/* An unfinished command may not grow without end. */
+	if (buf_used(&p->in) > opt.input_limit) {
+		log_warnx("client %llu: command over %zu bytes: closing",
+		    (unsigned long long)p->id, opt.input_limit);
+		reply_error(p, "ERR Protocol error: command over %zu bytes",
+		    opt.input_limit);
+		p->flags |= PEER_CLOSING;
+		buf_free(&p->in);
+	}
 	if (p->flags & PEER_CLOSING)
 		peer_want_flush(p);
 }
@@ -398,24 +416,23 @@ peer_write(struct peer *p)
 }
 
 /*
- * Tell a peer that asked (CXBUS.NOTIFY) how many messages it lost, as a
- * message on the topic cxbus.dropped, now that it has room again.
+ * Tell a peer that asked (CXBUS.NOTIFY) how many messages it lost, as
+ * ["cxbus.dropped", count], now that it has room again.
  */
 static void
 peer_report_drops(struct peer *p)
 {
-	char		 num[24], *s = resp_ulltoa(p->unreported, num + 24);
-	const char	*parts[3] = { "message", "cxbus.dropped", s };
-	size_t		 lens[3] = { 7, 13, num + 24 - s };
 	struct buf	 b;
-	int		 i;
 
+	/*
+	 * Two elements, not a "message": no publisher can forge it, and
+	 * only clients that asked for it ever see it.
+	 */
 	buf_init(&b);
-	if (resp_add_array(&b, (p->flags & PEER_RESP3) ? '>' : '*', 3) == -1)
+	if (resp_add_array(&b, (p->flags & PEER_RESP3) ? '>' : '*', 2) == -1 ||
+	    resp_add_bulk(&b, "cxbus.dropped", 13) == -1 ||
+	    resp_add_int(&b, p->unreported) == -1)
 		goto out;
-	for (i = 0; i < 3; i++)
-		if (resp_add_bulk(&b, parts[i], lens[i]) == -1)
-			goto out;
 	p->unreported = 0;
 	peer_reply(p, buf_head(&b), buf_used(&b));
 out:
@@ -444,7 +461,10 @@ peer_resume_waiters(struct peer *p)
 	p->waiters.n = 0;
 }
 
-/* Stop reading P until the full subscriber S has written half its queue. */
+/*
+ * Stop reading P until S (a full subscriber, or P itself with its own
+ * replies unread) has written half its queue.
+ */
 void
 peer_pause(struct peer *p, struct peer *s)
 {
