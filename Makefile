@@ -22,7 +22,8 @@ LDLIBS =	-lbsd -lm
 
 # Debian packages the build, the tests and the demo need.
 DEPS =		build-essential pkg-config libbsd-dev libcmocka-dev bats \
-		redis-tools redis-server mandoc valgrind python3 socat zsh fish
+		redis-tools redis-server mandoc valgrind python3 socat zsh fish \
+		clang libclang-rt-14-dev
 
 LIB_SRCS =	lib/buf.c lib/resp.c lib/glob.c lib/sockpath.c lib/split.c \
 		lib/autostart.c lib/client.c
@@ -114,6 +115,15 @@ test-sanitize: deps
 demo: deps all
 	examples/demo.sh
 
+# Delivery under load, faults and hostile clients (about 30 s).
+stress: all
+	tests/stress/run
+
+# Fuzz the RESP parsers with libFuzzer for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz:
+	tests/fuzz/run $(FUZZ_SECONDS)
+
 # Figures beside the design's anchors; prints, never fails on a figure.
 bench: all
 	tests/bench/run
@@ -181,4 +191,5 @@ clean:
 	    $(PROGS) $(LIBS) cxbus.pc
 
 .PHONY: all deps test unit-bins test-unit test-cli test-sanitize demo bench \
+	stress fuzz \
 	install uninstall clean
