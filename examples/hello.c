@@ -16,22 +16,21 @@ int
 main(void)
 {
 	struct cxbus	*sub = cxbus_open(NULL, 0), *pub = cxbus_open(NULL, 0);
+	const char	*err;
 	int		 got = 0;
 
-	if (cxbus_error(sub) || cxbus_error(pub)) {
-		fprintf(stderr, "hello: %s\n",
-		    cxbus_error(sub) ? cxbus_error(sub) : cxbus_error(pub));
-		return 1;
+	if (cxbus_error(sub) == NULL && cxbus_error(pub) == NULL &&
+	    cxbus_subscribe(sub, "greetings/*", 0, on_message, &got) == 0 &&
+	    cxbus_publish(pub, "greetings/en", "hello", 5) == 0 &&
+	    cxbus_publish(pub, "greetings/fr", "bonjour", 7) == 0 &&
+	    cxbus_flush(pub, 1000) == 0)
+		while (got < 2 && cxbus_dispatch(sub, 1000) > 0)
+			;
+	if (got < 2) {
+		err = cxbus_error(sub) ? cxbus_error(sub) : cxbus_error(pub);
+		fprintf(stderr, "hello: %s\n", err ? err : "timed out");
 	}
-	if (cxbus_subscribe(sub, "greetings/*", 0, on_message, &got) == -1 ||
-	    cxbus_publish(pub, "greetings/en", "hello", 5) == -1 ||
-	    cxbus_publish(pub, "greetings/fr", "bonjour", 7) == -1 ||
-	    cxbus_flush(pub, 1000) == -1)
-		return 1;
-	while (got < 2)
-		if (cxbus_dispatch(sub, 1000) <= 0)
-			return 1;
 	cxbus_close(pub);
 	cxbus_close(sub);
-	return 0;
+	return got == 2 ? 0 : 1;
 }

@@ -290,7 +290,7 @@ peer_reply(struct peer *p, const void *data, size_t len)
 {
 	struct frame	*f;
 
-	if (p->flags & PEER_DEAD)
+	if ((p->flags & PEER_DEAD) || len == 0)
 		return;
 	if ((f = peer_tail(p, len)) == NULL) {
 		log_warn("client %llu: output", (unsigned long long)p->id);
