@@ -63,7 +63,9 @@ static const struct cmd_entry cmd_table[] = {
 static const char common_help[] =
     "Common options:\n"
     "  -S, --socket PATH   the bus's socket (default: see cxbus(1))\n"
-    "      --url URL       a Redis server, redis://[:PASSWORD@]HOST[:PORT]\n"
+    "      --url URL       a Redis server instead of the local bus:\n"
+    "                      redis://[[USER]:PASSWORD@]HOST[:PORT] or\n"
+    "                      unix://[[USER]:PASSWORD@]/PATH\n"
     "      --no-autostart  never start cxbusd\n"
     "  -h, --help          this help\n"
     "      --version       print the version\n";
