@@ -23,7 +23,7 @@ LDLIBS =	-lbsd -lm
 # Debian packages the build, the tests and the demo need.
 DEPS =		build-essential pkg-config libbsd-dev libcmocka-dev bats \
 		redis-tools redis-server mandoc valgrind python3 socat zsh fish \
-		clang libclang-rt-14-dev libhiredis-dev tmux
+		clang libclang-rt-14-dev libhiredis-dev tmux chromium websocketd
 
 LIB_SRCS =	lib/buf.c lib/resp.c lib/glob.c lib/sockpath.c lib/split.c \
 		lib/autostart.c lib/client.c

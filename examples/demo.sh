@@ -106,3 +106,9 @@ echo
 echo "Try it by hand:"
 echo "  cxbus sub chat                 # in one terminal"
 echo "  echo hello | cxbus pub chat    # in another"
+echo
+echo "Start the chat room, then open http://127.0.0.1:8080/ in two tabs:"
+echo "  PATH=\$PWD:\$PATH websocketd --address 127.0.0.1 --port 8080 \\"
+echo "      --sameorigin=true \\"
+echo "      --passenv PATH,XDG_RUNTIME_DIR,CXBUS_SOCKET,CXBUS_URL \\"
+echo "      --staticdir examples/chat cxbus pipe chat"
