@@ -214,19 +214,6 @@ client_is_url(const char *address)
 	return (n > 0 && strncmp(address + n, "://", 3) == 0);
 }
 
-/* The value of hexadecimal digit C, or -1. */
-static int
-client_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * Copy N bytes of S to OUT (LEN bytes), decoding %XX escapes, so that a
  * password may hold '@', ':' or '/'.  -1 on a bad escape, a NUL, or no
@@ -243,8 +230,8 @@ client_unescape(const char *s, size_t n, char *out, size_t len)
 		if (ch == '%') {
 			if (i + 2 >= n)
 				return (-1);
-			if ((hi = client_hexval(s[i + 1])) == -1 ||
-			    (lo = client_hexval(s[i + 2])) == -1)
+			if ((hi = resp_hex(s[i + 1])) == -1 ||
+			    (lo = resp_hex(s[i + 2])) == -1)
 				return (-1);
 			ch = hi * 16 + lo;
 			i += 2;

@@ -84,6 +84,7 @@ int	 resp_add_int(struct buf *, long long);
 int	 resp_add_line(struct buf *, char, const char *);
 int	 resp_add_command(struct buf *, int, const char **, const size_t *);
 char	*resp_ulltoa(unsigned long long, char *);
+int	 resp_hex(char);
 
 void	 resp_args_free(struct resp_args *);
 int	 resp_parse_request(char *, size_t, size_t, struct resp_args *,

@@ -430,8 +430,8 @@ resp_isspace(char c)
 	return (c == ' ' || (c >= '\t' && c <= '\r'));
 }
 
-/* The value of hex digit C, or -1. */
-static int
+/* The value of hex digit C, or -1; URLs in client.c use it too. */
+int
 resp_hex(char c)
 {
 	if (c >= '0' && c <= '9')
