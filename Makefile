@@ -112,6 +112,14 @@ test-sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1 CXBUS_TEST_CFLAGS="$(SAN_FLAGS)" tests/run
 	$(MAKE) clean
 
+# The command tests with every daemon they start under valgrind; a
+# daemon with a memory error or a leak fails its test.
+VALGRIND = valgrind --error-exitcode=99 -q --leak-check=full \
+	   --errors-for-leak-kinds=definite,indirect
+test-valgrind: deps
+	$(MAKE) all unit-bins
+	CXBUS_TEST_WRAP="$(VALGRIND)" tests/run cli
+
 demo: deps all
 	examples/demo.sh
 
@@ -190,6 +198,7 @@ clean:
 	rm -f $(LIB_OBJS) $(CXBUS_OBJS) $(CXBUSD_OBJS) $(UNIT_BINS) \
 	    $(PROGS) $(LIBS) cxbus.pc
 
-.PHONY: all deps test unit-bins test-unit test-cli test-sanitize demo bench \
+.PHONY: all deps test unit-bins test-unit test-cli test-sanitize \
+	test-valgrind demo bench \
 	stress fuzz \
 	install uninstall clean
