@@ -26,7 +26,7 @@ DEPS =		build-essential pkg-config libbsd-dev libcmocka-dev bats \
 		clang libclang-rt-14-dev libhiredis-dev tmux chromium websocketd
 
 LIB_SRCS =	lib/buf.c lib/resp.c lib/glob.c lib/sockpath.c lib/split.c \
-		lib/autostart.c lib/client.c
+		lib/autostart.c lib/client.c lib/stdfds.c
 LIB_OBJS =	$(LIB_SRCS:.c=.o)
 
 CXBUS_SRCS =	cmd/cxbus/main.c cmd/cxbus/cmd-pub.c cmd/cxbus/cmd-sub.c \

@@ -12,14 +12,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "cxbus-int.h"
+
+/* Seconds a daemon may take to listen or fail. */
+#define AUTOSTART_WAIT	5
 
 /*
  * The daemon to run: $CXBUS_DAEMON, else cxbusd beside the running
@@ -56,11 +61,13 @@ autostart_find(char *out, size_t len)
 int
 autostart_daemon(const char *path, char *err, size_t errlen)
 {
-	char	 daemon[PATH_MAX], text[512];
-	size_t	 got = 0;
-	ssize_t	 n;
-	pid_t	 pid;
-	int	 pipefd[2], status, devnull;
+	char		 daemon[PATH_MAX], text[512];
+	size_t		 got = 0;
+	ssize_t		 n = -1;
+	struct pollfd	 pfd;
+	time_t		 deadline;
+	pid_t		 pid;
+	int		 pipefd[2], status, devnull;
 
 	autostart_find(daemon, sizeof(daemon));
 	if (pipe2(pipefd, O_CLOEXEC) == -1) {
@@ -86,18 +93,36 @@ autostart_daemon(const char *path, char *err, size_t errlen)
 		_exit(127);
 	}
 
+	/*
+	 * Its error output closes when it has detached or died.  One that
+	 * does neither in time is left to itself: it may yet listen.
+	 */
 	close(pipefd[1]);
-	while (got < sizeof(text) - 1 &&
-	    (n = read(pipefd[0], text + got, sizeof(text) - 1 - got)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
+	pfd.fd = pipefd[0];
+	pfd.events = POLLIN;
+	deadline = time(NULL) + AUTOSTART_WAIT;
+	for (;;) {
+		if (poll(&pfd, 1, 1000) == 0) {
+			if (time(NULL) >= deadline)
+				break;
+			continue;
 		}
+		n = read(pipefd[0], text + got, sizeof(text) - 1 - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		got += n;
+		if (got == sizeof(text) - 1)
+			break;
 	}
 	close(pipefd[0]);
 	text[got] = '\0';
+	if (n != 0 && got < sizeof(text) - 1) {
+		snprintf(err, errlen, "%s did not start within %d s", daemon,
+		    AUTOSTART_WAIT);
+		return (-1);
+	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 

@@ -134,6 +134,9 @@ int	 split_next(struct split *, const char **, size_t *);
  */
 int	 autostart_daemon(const char *, char *, size_t);
 
+/* stdfds.c: open /dev/null on whichever of 0, 1 and 2 is closed. */
+int	 stdfds_open(void);
+
 /* cxbusd's exit status when another daemon holds the socket. */
 #define CX_EXIT_RUNNING		3
 

@@ -13,7 +13,6 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,26 +57,6 @@ pipe_message(struct cxbus *c, const struct cxbus_msg *m, void *arg)
 	struct pipe_state	*st = arg;
 
 	print_message(&st->pr, m);
-}
-
-/*
- * Make sure descriptors 0, 1 and 2 are open, so that no connection to
- * the bus takes one of their numbers and gets read or written as input
- * or output.
- */
-static void
-pipe_std_fds(void)
-{
-	int	 fd;
-
-	for (fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
-			continue;
-		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
-			perror("cxbus: pipe: /dev/null");
-			exit(EXIT_BUS);
-		}
-	}
 }
 
 /* Send one command on C and return its reply; a failure ends the command. */
@@ -290,7 +269,6 @@ cmd_pipe(int argc, char **argv)
 	if (argc > 1)
 		cli_usage("pipe: one topic only");
 	st.topic = argv[0];
-	pipe_std_fds();
 
 	/* Learn the limit first, so that a long record is never sent. */
 	st.pub = cli_connect("pipe", 1);

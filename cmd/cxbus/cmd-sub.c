@@ -7,9 +7,12 @@
  * in large writes.
  */
 
+#include <sys/time.h>
+
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +57,29 @@ sub_left(double deadline)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	left = deadline - (ts.tv_sec + ts.tv_nsec / 1e9);
 	return (left <= 0 ? 0 : (int)ceil(left * 1000));
+}
+
+/* The time of -W ran out while the bus had not answered yet. */
+static void
+sub_expired(int sig)
+{
+	_exit(EXIT_TIMEOUT);
+}
+
+/* Arm a timer for SECONDS (a negative number disarms it). */
+static void
+sub_alarm(double seconds)
+{
+	struct itimerval	 it = { 0 };
+
+	if (seconds >= 0) {
+		signal(SIGALRM, sub_expired);
+		it.it_value.tv_sec = (time_t)seconds;
+		it.it_value.tv_usec = (seconds - (time_t)seconds) * 1e6;
+		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+			it.it_value.tv_usec = 1;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Subscribe to every pattern; exits if the bus refuses. */
@@ -243,8 +269,14 @@ cmd_sub(int argc, char **argv)
 	print_init(&st.pr, "sub", format, end);
 	st.patterns = argv;
 	st.npatterns = argc;
+	/*
+	 * Connecting and subscribing wait for the bus; -W bounds that wait
+	 * too, with a timer, since those calls take no time limit.
+	 */
+	sub_alarm(timeout);
 	c = cli_connect("sub", 1);
 	sub_subscribe(c, &st);
+	sub_alarm(-1);
 
 	rc = sub_loop(c, &st, deadline);
 	print_flush(&st.pr);

@@ -219,6 +219,10 @@ main(int argc, char **argv)
 	int		 ch;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (stdfds_open() == -1) {
+		perror("cxbus: /dev/null");
+		exit(EXIT_BUS);
+	}
 
 	/* getopt's complaints read "cxbus: ...", like every other error. */
 	argv[0] = "cxbus";
@@ -235,7 +239,7 @@ main(int argc, char **argv)
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[0], cmd_table[i].name) == 0) {
 			current = &cmd_table[i];
-			optind = 1;
+			optind = 0;	/* start afresh: options may follow */
 			/* getopt names argv[0] in its messages. */
 			snprintf(name, sizeof(name), "cxbus: %s", argv[0]);
 			argv[0] = name;

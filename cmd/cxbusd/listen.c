@@ -71,6 +71,7 @@ int
 listen_open(const char *path, int *running)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct stat		 sb;
 	mode_t			 mask;
 	int			 fd;
 
@@ -99,6 +100,15 @@ listen_open(const char *path, int *running)
 	 */
 	if (listen_alive(path)) {
 		*running = 1;
+		unlink(lock_path);
+		close(lock_fd);
+		lock_fd = -1;
+		return (-1);
+	}
+	/* Remove only a socket: a mistyped -S must not destroy a file. */
+	if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		log_warnx("%s: exists and is not a socket; leaving it alone",
+		    path);
 		unlink(lock_path);
 		close(lock_fd);
 		lock_fd = -1;

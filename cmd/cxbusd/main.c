@@ -176,6 +176,11 @@ main(int argc, char **argv)
 	sigset_t	 sigs;
 	int		 ch, sfd, is_default, running, adopted;
 
+	if (stdfds_open() == -1) {
+		perror("cxbusd: /dev/null");
+		exit(1);
+	}
+
 	while ((ch = getopt_long(argc, argv, "fhS:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
