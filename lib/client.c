@@ -856,7 +856,7 @@ client_wait(struct cxbus *c, int (*done)(struct cxbus *), long long deadline)
 		if (c->in_callback && buf_used(&c->out) == 0) {
 			snprintf(c->error, sizeof(c->error), "cannot wait for "
 			    "the bus inside a callback");
-			c->refused = 1;
+			c->reported = 1;
 			return (-1);
 		}
 		pfd.fd = c->fd;
@@ -1060,11 +1060,29 @@ cxbus_publish(struct cxbus *c, const char *topic, const void *payload,
 	if (c->failed)
 		return (-1);
 	c->reported = 0;
+
+	/*
+	 * RESP2, which every Redis server speaks, lets a subscribed
+	 * connection do nothing but (un)subscribe and ping.
+	 */
+	if (c->nsubs > 0) {
+		snprintf(c->error, sizeof(c->error), "cannot publish on a "
+		    "connection that subscribes: publish on a second one");
+		c->reported = 1;
+		return (-1);
+	}
+
+	/*
+	 * Before a large message, learn the limit, so as never to send one
+	 * the bus would answer by closing the connection.
+	 */
+	if (c->max_message < 0 && len > CX_MAX_INLINE && !c->in_callback)
+		cxbus_max_message(c);
 	if (c->max_message > 0 && (long long)len > c->max_message) {
 		snprintf(c->error, sizeof(c->error), "message %llu is over "
 		    "the bus's limit of %lld bytes", c->queued + 1,
 		    c->max_message);
-		c->refused = 1;
+		c->reported = 1;
 		return (-1);
 	}
 
@@ -1285,7 +1303,7 @@ cxbus_dispatch(struct cxbus *c, int timeout_ms)
 	if (c->in_callback) {
 		snprintf(c->error, sizeof(c->error), "cxbus_dispatch called "
 		    "from a callback");
-		c->refused = 1;
+		c->reported = 1;
 		return (-1);
 	}
 	c->dispatched = 0;

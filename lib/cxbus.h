@@ -11,9 +11,14 @@
  *   failed: close it and open another.
  * - Strings handed to a callback point into the connection's input
  *   buffer.  They are valid until the callback returns; copy what you keep.
- * - A callback may call cxbus_publish(), cxbus_subscribe() and
- *   cxbus_unsubscribe() on its own connection but must not close it;
- *   set a flag and close after cxbus_dispatch() returns.
+ * - A connection that subscribes cannot publish (Redis's RESP2, which
+ *   every server speaks, allows nothing else once subscribed): publish
+ *   on a second connection, as cxbus pipe does.
+ * - While a callback runs, nothing is read from the bus.  A callback may
+ *   publish on another connection, and call cxbus_subscribe() and
+ *   cxbus_unsubscribe() on its own, which then do not wait for the bus
+ *   to confirm; calls that must wait for an answer fail.  It must not
+ *   close its connection: set a flag and close after cxbus_dispatch().
  * - A connection is not safe to share between threads without a lock.
  */
 
@@ -123,7 +128,8 @@ unsigned long long cxbus_published(struct cxbus *);
  * Subscribe to PATTERN and call CB for each message that matches.  A
  * pattern with *, ? or [ is a glob unless CXBUS_FIXED is given.  Waits for
  * the bus to confirm; messages for earlier subscriptions that arrive
- * meanwhile are dispatched to their callbacks.
+ * meanwhile are dispatched to their callbacks.  Several callbacks on the
+ * same PATTERN all get its messages.
  */
 int		 cxbus_subscribe(struct cxbus *, const char *pattern,
 		    int flags, cxbus_cb *cb, void *arg);
