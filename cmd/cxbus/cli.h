@@ -91,5 +91,6 @@ void		 print_init(struct print *, const char *, enum print_format,
 void		 print_free(struct print *);
 void		 print_message(struct print *, const struct cxbus_msg *);
 void		 print_flush(struct print *);
+void		 print_write_some(struct print *);
 
 #endif /* CLI_H */

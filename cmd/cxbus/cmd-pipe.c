@@ -21,6 +21,9 @@
 
 #include "cli.h"
 
+/* Output kept while its reader is slow, before the bus must hold it. */
+#define PIPE_OUT_MAX		(4 * 1024 * 1024)
+
 /* Without a limit from the bus, a record may be this long. */
 #define PIPE_DEFAULT_MAX	(512LL * 1024 * 1024)
 
@@ -178,10 +181,13 @@ pipe_listen(struct pipe_state *st)
 
 /*
  * Run until input ends or the reader of our output goes away.  Input is
- * polled only while the publisher has nothing left to write, and
- * standard output for no events: a pipe whose reader closed reports an
- * error even while nothing comes to be written.  Returns 1 when the
- * output was closed.
+ * polled only while the publisher has nothing left to write.  Output is
+ * written only as its reader makes room, a page at a time, so that two
+ * pipes feeding each other never both block in write; past
+ * PIPE_OUT_MAX of it, the listener is not read, and the bus holds the
+ * rest.  Standard output is polled even with nothing to write: a pipe
+ * whose reader closed reports an error.  Returns 1 when the output was
+ * closed.
  */
 static int
 pipe_loop(struct pipe_state *st)
@@ -190,9 +196,10 @@ pipe_loop(struct pipe_state *st)
 	int		 busy;
 
 	for (;;) {
-		print_flush(&st->pr);
-		if (st->done)
+		if (st->done) {
+			print_flush(&st->pr);
 			return (0);
+		}
 		if (cxbus_error(st->pub) != NULL)
 			cli_bus_error(st->pub, "pipe");
 		busy = cxbus_events(st->pub) & POLLOUT;
@@ -205,10 +212,11 @@ pipe_loop(struct pipe_state *st)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = cxbus_fd(st->pub);
 		pfd[1].events = cxbus_events(st->pub);
-		pfd[2].fd = cxbus_fd(st->sub);
+		pfd[2].fd = buf_used(&st->pr.out) >= PIPE_OUT_MAX ? -1 :
+		    cxbus_fd(st->sub);
 		pfd[2].events = cxbus_events(st->sub);
 		pfd[3].fd = STDOUT_FILENO;
-		pfd[3].events = 0;
+		pfd[3].events = buf_used(&st->pr.out) > 0 ? POLLOUT : 0;
 		if (poll(pfd, 4, -1) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -224,6 +232,8 @@ pipe_loop(struct pipe_state *st)
 			pipe_read(st);
 		if (pfd[3].revents & (POLLERR | POLLHUP))
 			return (1);
+		if (pfd[3].revents & POLLOUT)
+			print_write_some(&st->pr);
 	}
 }
 

@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +105,32 @@ print_flush(struct print *pr)
 		    strerror(errno));
 		exit(EXIT_BUS);
 	}
+}
+
+/*
+ * Write at most PIPE_BUF bytes, once, for a caller whose poll said the
+ * output has room: a pipe with room takes that much without blocking, so
+ * the caller can go on serving its input meanwhile.
+ */
+void
+print_write_some(struct print *pr)
+{
+	size_t	 n = buf_used(&pr->out) < PIPE_BUF ? buf_used(&pr->out) :
+		    PIPE_BUF;
+	ssize_t	 w;
+
+	if (n == 0)
+		return;
+	w = write(STDOUT_FILENO, buf_head(&pr->out), n);
+	if (w > 0) {
+		buf_consume(&pr->out, w);
+		return;
+	}
+	if (w == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (w == -1 && errno == EPIPE)
+		exit(EXIT_OK);
+	fprintf(stderr, "cxbus: %s: standard output: %s\n", pr->cmd,
+	    strerror(errno));
+	exit(EXIT_BUS);
 }

@@ -340,3 +340,25 @@ end_pipe() {
 	file_empty "$T/vg.log"
 	file_is o 'from v\n'
 }
+
+@test "two pipes feeding each other's input keep a loop of messages going" {
+	start_bus
+	mkfifo e1 e2
+	timeout 30 cxbus pipe loop < e1 > e2 2> a.err &
+	BG_PIDS+=($!)
+	timeout 30 cxbus pipe loop > e1 < e2 2> b.err &
+	BG_PIDS+=($!)
+	for i in $(seq 100); do
+		"$PY" "$PROBE" numsub "$SOCK" loop 2 0 && break
+		sleep 0.05
+	done
+	# A thousand long lines fill both pipes' output pipes many times
+	# over; a pipe that blocked writing its output while the other did
+	# the same would stop the loop for good.
+	seq 1000 | sed 's/$/ xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/' |
+	    cx pub loop
+	sleep 2
+	run -3 cx sub -W 1 loop
+	[ "${#lines[@]}" -gt 1000 ] ||
+	    { echo "the loop carried ${#lines[@]} messages in 1 s"; false; }
+}
