@@ -46,8 +46,8 @@ autostart_find(char *out, size_t len)
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) != NULL) {
 			slash[1] = '\0';
-			if ((size_t)snprintf(out, len, "%scxbusd", self) < len &&
-			    access(out, X_OK) == 0)
+			n = snprintf(out, len, "%scxbusd", self);
+			if ((size_t)n < len && access(out, X_OK) == 0)
 				return;
 		}
 	}

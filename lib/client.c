@@ -88,7 +88,7 @@ struct cxbus {
 	int			 notify_asked;
 	unsigned long long	 dropped;	/* as the bus reported */
 	int			 in_callback;
-	int			 reported;	/* error told, kept for cxbus_error */
+	int			 reported;	/* error told, still shown */
 };
 
 static int	 client_fail(struct cxbus *, const char *, ...)

@@ -13,7 +13,7 @@
 
 /* Exit statuses, one table for every subcommand (see cxbus(1)). */
 #define EXIT_OK			0
-#define EXIT_BUS		1	/* could not reach the bus, or it refused */
+#define EXIT_BUS		1	/* no bus, or it refused */
 #define EXIT_USAGE		2
 #define EXIT_TIMEOUT		3	/* -W ran out first */
 #define EXIT_NOBODY		4	/* nobody listening */

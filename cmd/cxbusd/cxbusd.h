@@ -99,8 +99,8 @@ struct peer {
 	int			 want_write;
 	time_t			 last_progress;
 	uint64_t		 dropped;
-	uint64_t		 unreported;	/* dropped since the last notice */
-	uint64_t		 nolocal;	/* skip what this client sends */
+	uint64_t		 unreported;	/* dropped, not yet told */
+	uint64_t		 nolocal;	/* a client not to hear */
 
 	struct ptrvec		 topics;	/* struct topic * */
 	struct ptrvec		 patterns;	/* struct pattern * */

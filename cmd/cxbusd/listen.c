@@ -185,7 +185,8 @@ listen_name(int fd)
 int
 listen_adopt(void)
 {
-	const char	*fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	const char	*fds = getenv("LISTEN_FDS");
+	const char	*pid = getenv("LISTEN_PID");
 	const char	*errstr;
 	long long	 n, owner;
 	socklen_t	 len;

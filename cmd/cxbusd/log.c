@@ -47,7 +47,7 @@ log_vwrite(int priority, const char *suffix, const char *fmt, va_list ap)
 			syslog(priority, "%s", safe);
 		return;
 	}
-	/* No time stamps: a terminal does not need them, journald adds its own. */
+	/* No time stamps: journald adds its own. */
 	if (suffix != NULL)
 		fprintf(stderr, "cxbusd: %s: %s\n", safe, suffix);
 	else
