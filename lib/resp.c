@@ -409,7 +409,7 @@ resp_parse_multibulk(char *p, size_t len, size_t maxbulk,
 		if ((size_t)(end - s) < 2 ||
 		    (size_t)(end - s) - 2 < (unsigned long long)n)
 			return (RESP_MORE);
-		if (resp_args_grow(args, i + 1) == -1) {
+		if (i >= args->cap && resp_args_grow(args, i + 1) == -1) {
 			*err = resp_enomem;
 			return (RESP_ERROR);
 		}

@@ -690,10 +690,23 @@ reply_unknown_sub(struct peer *p, const char *cmd, char *arg, size_t len)
 static const struct cmd_entry *
 cmd_find(const struct cmd_entry *table, const char *name, size_t len)
 {
+	/* A first letter that differs ends most comparisons at once. */
 	for (; table->name != NULL; table++)
-		if (is_word(name, len, table->name))
+		if (len > 0 && (name[0] | 0x20) == table->name[0] &&
+		    is_word(name, len, table->name))
 			return (table);
 	return (NULL);
+}
+
+/* A command's name as Redis writes it in errors: "pubsub|numpat". */
+static void
+cmd_fullname(char *out, size_t len, const struct cmd_entry *top,
+    const struct cmd_entry *sub)
+{
+	if (sub != NULL)
+		snprintf(out, len, "%s|%s", top->name, sub->name);
+	else
+		snprintf(out, len, "%s", top->name);
 }
 
 /*
@@ -704,7 +717,7 @@ cmd_find(const struct cmd_entry *table, const char *name, size_t len)
 void
 command_run(struct peer *p, struct resp_args *args)
 {
-	const struct cmd_entry	*ce, *sub;
+	const struct cmd_entry	*ce, *top, *sub = NULL;
 	char			 full[64];
 	int			 argc = args->argc;
 
@@ -712,7 +725,7 @@ command_run(struct peer *p, struct resp_args *args)
 		reply_unknown(p, argc, args->argv, args->lens);
 		return;
 	}
-	strlcpy(full, ce->name, sizeof(full));
+	top = ce;
 	if (ce->subs != NULL && argc >= 2) {
 		sub = cmd_find(ce->subs, args->argv[1], args->lens[1]);
 		if (sub == NULL) {
@@ -720,18 +733,19 @@ command_run(struct peer *p, struct resp_args *args)
 			    args->lens[1]);
 			return;
 		}
-		snprintf(full, sizeof(full), "%s|%s", ce->name, sub->name);
 		ce = sub;
 	}
 
 	if ((ce->arity > 0 && argc != ce->arity) ||
 	    (ce->arity < 0 && argc < -ce->arity)) {
+		cmd_fullname(full, sizeof(full), top, sub);
 		reply_error(p, "ERR wrong number of arguments for '%s' "
 		    "command", full);
 		return;
 	}
 	if (!(p->flags & PEER_RESP3) && !(ce->flags & CMD_SUBOK) &&
 	    peer_subscribed(p)) {
+		cmd_fullname(full, sizeof(full), top, sub);
 		reply_error(p, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
 		    "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
 		    "this context", full);

@@ -176,7 +176,7 @@ void		 listen_close(void);
 void		 peer_accept(int, uid_t, pid_t);
 void		 peer_close(struct peer *);
 void		 peer_reply(struct peer *, const void *, size_t);
-void		 peer_send_frame(struct peer *, struct frame *);
+void		 peer_send_frame(struct peer *, struct frame *, int);
 void		 peer_flush_all(void);
 void		 peer_reap(void);
 void		 peer_resume_waiters(struct peer *);

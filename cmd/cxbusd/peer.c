@@ -31,6 +31,9 @@
 /* Below this many queued bytes a peer gets copies, not references. */
 #define PEER_COPY_LIMIT		(64 * 1024)
 
+/* A frame for one receiver only is copied up to this size. */
+#define PEER_COPY_ALONE		1024
+
 /* Size of a private output frame. */
 #define PEER_CHUNK		(16 * 1024)
 
@@ -307,11 +310,12 @@ peer_reply(struct peer *p, const void *data, size_t len)
 
 /*
  * Queue a published frame: copied while the peer keeps up, by reference
- * once it has a backlog.  A stalled peer past its limit loses it, and the
- * loss is counted.
+ * once it has a backlog, unless the peer is its only receiver and it is
+ * small, when sharing would save nothing.  A stalled peer past its limit
+ * loses it, and the loss is counted.
  */
 void
-peer_send_frame(struct peer *p, struct frame *f)
+peer_send_frame(struct peer *p, struct frame *f, int alone)
 {
 	if (p->flags & (PEER_DEAD | PEER_CLOSING))
 		return;
@@ -323,7 +327,8 @@ peer_send_frame(struct peer *p, struct frame *f)
 		return;
 	}
 	stats.messages_out++;
-	if (p->outbytes + f->len <= PEER_COPY_LIMIT) {
+	if (p->outbytes + f->len <= PEER_COPY_LIMIT ||
+	    (alone && f->len <= PEER_COPY_ALONE)) {
 		peer_reply(p, f->data, f->len);
 		return;
 	}

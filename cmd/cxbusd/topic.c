@@ -320,12 +320,12 @@ topic_deliver(struct peer *from, struct ptrvec *subs, struct frame **fp,
 			    (push = topic_frame(pushp, '>', n, parts, lens)) ==
 			    NULL)
 				fatal("topic_deliver");
-			peer_send_frame(s, push);
+			peer_send_frame(s, push, subs->n == 1);
 		} else {
 			if (f == NULL &&
 			    (f = topic_frame(fp, '*', n, parts, lens)) == NULL)
 				fatal("topic_deliver");
-			peer_send_frame(s, f);
+			peer_send_frame(s, f, subs->n == 1);
 		}
 		if (full == NULL && peer_full(s))
 			full = s;
