@@ -15,7 +15,8 @@
 #define TOPIC_IDLE_MAX		4096
 
 struct topics		 all_topics = RB_INITIALIZER(&all_topics);
-struct patterns		 all_patterns = TAILQ_HEAD_INITIALIZER(all_patterns);
+struct patterns		 all_patterns =
+			    TAILQ_HEAD_INITIALIZER(all_patterns);
 unsigned		 npatterns;
 static size_t		 ntopics;
 static size_t		 nidle;
