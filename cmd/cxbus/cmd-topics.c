@@ -37,6 +37,43 @@ struct topic_row {
 	int		 known;		/* messages, last, retained known */
 };
 
+/*
+ * A topic name as one line of text: a backslash, and bytes that would
+ * break a row (tab, newline, other control bytes), become C escapes.
+ */
+static void
+topics_escape(struct buf *b, const char *s, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 esc[4] = { '\\', 'x' };
+	unsigned char		 ch;
+	size_t			 i;
+	int			 rc = 0;
+
+	b->off = b->len = 0;
+	for (i = 0; i < len && rc == 0; i++) {
+		ch = s[i];
+		if (ch == '\\')
+			rc = buf_add(b, "\\\\", 2);
+		else if (ch == '\t')
+			rc = buf_add(b, "\\t", 2);
+		else if (ch == '\n')
+			rc = buf_add(b, "\\n", 2);
+		else if (ch == '\r')
+			rc = buf_add(b, "\\r", 2);
+		else if (ch < 0x20 || ch == 0x7f) {
+			esc[2] = hex[ch >> 4];
+			esc[3] = hex[ch & 0xf];
+			rc = buf_add(b, esc, 4);
+		} else
+			rc = buf_add(b, &s[i], 1);
+	}
+	if (rc == -1) {
+		perror("cxbus: topics");
+		exit(EXIT_BUS);
+	}
+}
+
 /* The last publish time as ISO 8601 UTC, or "-" for never. */
 static void
 topics_iso(char *out, size_t len, long long t)
@@ -93,12 +130,13 @@ topics_print(const struct topic_row *rows, size_t n,
     enum topics_format format)
 {
 	const struct topic_row	*row;
-	struct buf		 out;
+	struct buf		 out, name;
 	char			 when[64], num[32];
 	int			 tty = isatty(STDOUT_FILENO), width = 5;
 	size_t			 i;
 
 	buf_init(&out);
+	buf_init(&name);
 	for (i = 0; i < n; i++)
 		if ((int)rows[i].len > width)
 			width = rows[i].len > 60 ? 60 : rows[i].len;
@@ -109,8 +147,9 @@ topics_print(const struct topic_row *rows, size_t n,
 	for (i = 0; i < n; i++) {
 		row = &rows[i];
 		snprintf(num, sizeof(num), "%lld", row->messages);
+		topics_escape(&name, row->name, row->len);
 		if (format == TOPICS_NAMES) {
-			fwrite(row->name, 1, row->len, stdout);
+			fwrite(buf_head(&name), 1, buf_used(&name), stdout);
 			putchar('\n');
 		} else if (format == TOPICS_JSON) {
 			out.off = out.len = 0;
@@ -130,18 +169,20 @@ topics_print(const struct topic_row *rows, size_t n,
 		} else if (tty) {
 			topics_age(when, sizeof(when), row->last);
 			printf("%-*.*s %11lld %10s %10s %8s\n", width,
-			    (int)row->len, row->name, row->subscribers,
+			    (int)buf_used(&name), buf_head(&name),
+			    row->subscribers,
 			    row->known ? num : "-", when, !row->known ? "-" :
 			    row->retained ? "yes" : "no");
 		} else {
 			topics_iso(when, sizeof(when), row->last);
-			fwrite(row->name, 1, row->len, stdout);
+			fwrite(buf_head(&name), 1, buf_used(&name), stdout);
 			printf("\t%lld\t%s\t%s\t%s\n", row->subscribers,
 			    row->known ? num : "-", when, !row->known ? "-" :
 			    row->retained ? "yes" : "no");
 		}
 	}
 	buf_free(&out);
+	buf_free(&name);
 }
 
 /* Order rows by name, bytewise, as cxbusd lists its topics. */

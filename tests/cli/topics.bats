@@ -187,3 +187,12 @@ while time.time() < end:
 	[ $((t1 - t0)) -ge 450 ] && [ $((t1 - t0)) -lt 2000 ] ||
 	    { echo "took $((t1 - t0)) ms"; false; }
 }
+
+@test "topic names with tabs, newlines and control bytes stay one line" {
+	start_bus
+	cx pub "$(printf 'a\tb\nc\\d\001')" x
+	run -0 --separate-stderr cx topics -1
+	same "$output" 'a\tb\nc\\d\x01'
+	run -0 --separate-stderr cx topics
+	same "$(printf '%s\n' "$output" | cut -f1,3)" 'a\tb\nc\\d\x01	1'
+}
