@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <bsd/string.h>
+#include <bsd/unistd.h>
 
 #include "cxbus-int.h"
 
@@ -66,7 +67,7 @@ autostart_daemon(const char *path, char *err, size_t errlen)
 	ssize_t		 n = -1;
 	struct pollfd	 pfd;
 	time_t		 deadline;
-	pid_t		 pid;
+	pid_t		 pid, r;
 	int		 pipefd[2], status, devnull;
 
 	autostart_find(daemon, sizeof(daemon));
@@ -88,6 +89,9 @@ autostart_daemon(const char *path, char *err, size_t errlen)
 			dup2(devnull, STDOUT_FILENO);
 		}
 		dup2(pipefd[1], STDERR_FILENO);
+
+		/* The daemon outlives us: it must not hold our pipes. */
+		closefrom(STDERR_FILENO + 1);
 		execlp(daemon, daemon, "-S", path, (char *)NULL);
 		dprintf(STDERR_FILENO, "%s: %s\n", daemon, strerror(errno));
 		_exit(127);
@@ -113,18 +117,26 @@ autostart_daemon(const char *path, char *err, size_t errlen)
 		if (n <= 0)
 			break;
 		got += n;
-		if (got == sizeof(text) - 1)
+		if (got == sizeof(text) - 1) {
+			n = 0;	/* enough to report; wait for its end */
 			break;
+		}
 	}
 	close(pipefd[0]);
 	text[got] = '\0';
-	if (n != 0 && got < sizeof(text) - 1) {
+
+	/* One that closed its error output may still run in front. */
+	while (n == 0 && (r = waitpid(pid, &status, WNOHANG)) != pid) {
+		if ((r == -1 && errno != EINTR) || time(NULL) >= deadline)
+			n = -1;
+		else
+			usleep(10 * 1000);
+	}
+	if (n != 0) {
 		snprintf(err, errlen, "%s did not start within %d s", daemon,
 		    AUTOSTART_WAIT);
 		return (-1);
 	}
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return (0);

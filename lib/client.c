@@ -177,9 +177,13 @@ client_open_unix(struct cxbus *c, const char *path, int autostart)
 	 * Even when our daemon lost the race for the lock, another one is
 	 * starting: keep trying to connect for a while.
 	 */
-	if (autostart_daemon(path, err, sizeof(err)) == -1)
+	if (autostart_daemon(path, err, sizeof(err)) == -1) {
+		/* One that never went to the background may still listen. */
+		if ((fd = client_connect_unix(path)) != -1)
+			return (fd);
 		return (client_fail(c, "could not start a bus at %s: %s",
 		    path, err));
+	}
 	*err = '\0';
 	deadline = client_now() + CLIENT_START_WAIT_MS;
 	for (int delay = 1; client_now() < deadline; delay *= 2) {
@@ -530,6 +534,8 @@ client_send(struct cxbus *c, enum pending k, int argc, const char **argv,
 {
 	if (c->failed)
 		return (-1);
+	if (!c->in_callback)
+		c->reported = 0;
 	if (resp_add_command(&c->out, argc, argv, lens) == -1)
 		return (client_fail(c, "out of memory"));
 	return (client_owe(c, k));
@@ -1301,12 +1307,13 @@ cxbus_dispatch(struct cxbus *c, int timeout_ms)
 	if (c->failed)
 		return (-1);
 	if (c->in_callback) {
-		snprintf(c->error, sizeof(c->error), "cxbus_dispatch called "
-		    "from a callback");
+		snprintf(c->error, sizeof(c->error), "cannot wait for the bus "
+		    "inside a callback");
 		c->reported = 1;
 		return (-1);
 	}
 	c->dispatched = 0;
+	c->reported = 0;
 	if (client_process(c) == -1)
 		return (-1);
 	if (c->dispatched > 0)

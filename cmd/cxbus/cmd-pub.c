@@ -124,7 +124,8 @@ cmd_pub(int argc, char **argv)
 	long long	 max;
 	int		 ch, rc, sep = '\n', whole = 0;
 
-	while ((ch = getopt_long(argc, argv, "0" COMMON_SHORTOPTS, longopts,
+	/* "+": options end at the topic; a message may begin with "-". */
+	while ((ch = getopt_long(argc, argv, "+0" COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (cli_common_option(ch, optarg, argv[optind - 1]))
 			continue;

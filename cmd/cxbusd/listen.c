@@ -31,6 +31,8 @@ static int	 lock_fd = -1;
 static char	 listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static char	 lock_path[sizeof(listen_path) + 8];
 static int	 listen_owned;	/* we made the socket file: remove it */
+static ino_t	 listen_ino;	/* ... if it is still that file */
+static dev_t	 listen_dev;
 
 /* The first descriptor systemd passes, as sd_listen_fds(3) has it. */
 #define SD_LISTEN_FDS_START	3
@@ -134,6 +136,8 @@ listen_open(const char *path, int *running)
 	}
 	umask(mask);
 	listen_owned = 1;
+	if (lstat(path, &sb) == 0)
+		listen_ino = sb.st_ino, listen_dev = sb.st_dev;
 	if (listen(fd, 512) == -1) {
 		log_warn("listen");
 		close(fd);
@@ -298,15 +302,24 @@ listen_pause(int paused)
 void
 listen_close(void)
 {
+	struct stat	 sb, lsb;
+
 	if (listen_fd != -1) {
 		loop_del(listen_fd);
 		close(listen_fd);
 		listen_fd = -1;
 	}
-	if (listen_owned)
+	/*
+	 * Remove only what is still ours: a cleaner may have removed our
+	 * files and another daemon put its own there meanwhile.
+	 */
+	if (listen_owned && lstat(listen_path, &sb) == 0 &&
+	    sb.st_ino == listen_ino && sb.st_dev == listen_dev)
 		unlink(listen_path);
 	if (lock_fd != -1) {
-		unlink(lock_path);
+		if (fstat(lock_fd, &lsb) == 0 && lstat(lock_path, &sb) == 0 &&
+		    sb.st_ino == lsb.st_ino && sb.st_dev == lsb.st_dev)
+			unlink(lock_path);
 		close(lock_fd);
 		lock_fd = -1;
 	}

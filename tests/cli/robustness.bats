@@ -62,3 +62,38 @@ teardown() {
 	    { echo "stderr: $stderr"; false; }
 	[ $((t1 - t0)) -lt 9000 ] || { echo "took $((t1 - t0)) ms"; false; }
 }
+
+@test "an autostarted daemon does not keep the caller's descriptors" {
+	# The command substitution ends only when every writer of its pipe
+	# has closed it; a daemon holding fd 3 would keep it open.
+	out=$(timeout "$TMO" bash -c 'cxbus pub t x 3>&1 >/dev/null; echo done')
+	same "$out" done
+}
+
+@test "a daemon leaves at exit a socket that is no longer its own" {
+	start_bus
+	local first=$DAEMON_PID
+	rm -f "$SOCK" "$SOCK.lock"
+	start_bus
+	kill -TERM "$first"
+	wait_gone "$first"
+	[ -S "$SOCK" ] || { echo "the second daemon's socket is gone"; false; }
+	run -0 cx --no-autostart ping
+}
+
+@test "a daemon that stays in the foreground but listens is used" {
+	printf '#!/bin/sh\nexec cxbusd -f "$@" 2>/dev/null\n' > "$T/fg"
+	chmod +x "$T/fg"
+	CXBUS_DAEMON=$T/fg run -0 --separate-stderr timeout 20 cxbus pub t x
+	same "$stderr" ""
+	run -0 cx --no-autostart ping
+}
+
+@test "a message may begin with a dash" {
+	start_bus
+	bg_sub out -n 2 temp
+	cx pub temp -3
+	cx pub temp "-3 degrees"
+	reap "$SUB_PID"
+	same "$(cat out)" "$(printf -- '-3\n-3 degrees')"
+}
