@@ -15,25 +15,6 @@ teardown() {
 	common_teardown
 }
 
-# The options a --help text lists, one per line.
-help_options() {
-	awk '/^ +-/ {
-		for (i = 1; i <= NF; i++) {
-			f = $i
-			sub(/,$/, "", f)
-			if (f ~ /^--?[A-Za-z0-9]/)
-				print f
-			else if (f !~ /^[A-Z]+$/)
-				break
-		}
-	}' | sort -u
-}
-
-# The subcommands that `cxbus --help` shows a usage line for, sorted.
-subcommands() {
-	cxbus --help | sed -n 's/^ *cxbus \([a-z][a-z]*\).*/\1/p' | sort
-}
-
 # A bus on $SOCK that knows the topics chat, logs/app and logs/db.
 bus_with_topics() {
 	start_bus

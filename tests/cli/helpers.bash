@@ -356,3 +356,23 @@ start_target() {
 cxbus_only() {
 	[ "${CXBUS_TEST_TARGET:-}" != redis ] || skip "cxbus only"
 }
+
+# The options a --help text lists, one per line: the -x and --long words
+# at the start of each indented line that begins with a dash.
+help_options() {
+	awk '/^ +-/ {
+		for (i = 1; i <= NF; i++) {
+			f = $i
+			sub(/,$/, "", f)
+			if (f ~ /^--?[A-Za-z0-9]/)
+				print f
+			else if (f !~ /^[A-Z]+$/)
+				break
+		}
+	}' | sort -u
+}
+
+# The subcommands that `cxbus --help` shows a usage line for, sorted.
+subcommands() {
+	cxbus --help | sed -n 's/^ *cxbus \([a-z][a-z]*\).*/\1/p' | sort
+}

@@ -17,30 +17,10 @@ teardown() {
 	common_teardown
 }
 
-# The options a --help text lists, one per line: the -x and --long words
-# at the start of each indented line that begins with a dash.
-help_options() {
-	awk '/^ +-/ {
-		for (i = 1; i <= NF; i++) {
-			f = $i
-			sub(/,$/, "", f)
-			if (f ~ /^--?[A-Za-z0-9]/)
-				print f
-			else if (f !~ /^[A-Z]+$/)
-				break
-		}
-	}' | sort -u
-}
-
 # The first option of each such line: the short one when there is one,
 # which is what a SYNOPSIS shows.
 help_primary() {
 	awk '/^ +-/ { f = $1; sub(/,$/, "", f); print f }' | sort -u
-}
-
-# The subcommands that `cxbus --help` shows a usage line for.
-subcommands() {
-	cxbus --help | sed -n 's/^ *cxbus \([a-z][a-z]*\).*/\1/p'
 }
 
 # The options of `cxbus CMD --help` that are not common to every command.
