@@ -31,7 +31,9 @@
  * How much one turn of the loop hands the publisher, in estimated bytes
  * on the wire: well under what makes cxbus_publish wait for the bus.
  * XXX A single record near the bus's limit is larger than that, and its
- * cxbus_publish may wait until the bus has read most of it.
+ * cxbus_publish may wait until the bus has read most of it; meanwhile
+ * the pipe neither prints nor takes messages.  Publishing such a record
+ * in pieces from the loop would lift it.
  */
 #define PIPE_BATCH		CX_IO_CHUNK
 
